@@ -1,0 +1,466 @@
+#include "core/driver/uring/uring_driver.hpp"
+
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+namespace veloq {
+
+namespace {
+
+// user_data of SQEs whose completions carry nothing for anyone (cancels).
+constexpr uint64_t kIgnoreTag = 0;
+// Kernel opcode of IORING_OP_FTRUNCATE (6.9+); liburing 2.3 predates it.
+constexpr uint8_t kOpFtruncate = 55;
+
+bool disabled(const DriverOptions& opts, std::string_view name) {
+  std::string_view s = opts.disable;
+  while (!s.empty()) {
+    size_t comma = s.find(',');
+    std::string_view item = s.substr(0, comma);
+    if (item == name || item == "all") return true;
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// Kernel opcode for an OpCode; -1 when the ring has none.
+int kernel_opcode(OpCode c) {
+  switch (c) {
+    case OpCode::Nop: return IORING_OP_NOP;
+    case OpCode::Read: return IORING_OP_READ;
+    case OpCode::Write: return IORING_OP_WRITE;
+    case OpCode::Readv: return IORING_OP_READV;
+    case OpCode::Writev: return IORING_OP_WRITEV;
+    case OpCode::Recv: return IORING_OP_RECV;
+    case OpCode::Send: return IORING_OP_SEND;
+    case OpCode::RecvMsg: return IORING_OP_RECVMSG;
+    case OpCode::SendMsg: return IORING_OP_SENDMSG;
+    case OpCode::Accept: return IORING_OP_ACCEPT;
+    case OpCode::Connect: return IORING_OP_CONNECT;
+    case OpCode::Shutdown: return IORING_OP_SHUTDOWN;
+    case OpCode::Close: return IORING_OP_CLOSE;
+    case OpCode::OpenAt: return IORING_OP_OPENAT;
+    case OpCode::Statx: return IORING_OP_STATX;
+    case OpCode::Fsync: return IORING_OP_FSYNC;
+    case OpCode::SyncFileRange: return IORING_OP_SYNC_FILE_RANGE;
+    case OpCode::Fallocate: return IORING_OP_FALLOCATE;
+    case OpCode::Ftruncate: return kOpFtruncate;
+    case OpCode::UnlinkAt: return IORING_OP_UNLINKAT;
+    case OpCode::RenameAt: return IORING_OP_RENAMEAT;
+    case OpCode::MkdirAt: return IORING_OP_MKDIRAT;
+    case OpCode::LinkAt: return IORING_OP_LINKAT;
+    case OpCode::SymlinkAt: return IORING_OP_SYMLINKAT;
+    case OpCode::PollAdd: return IORING_OP_POLL_ADD;
+    case OpCode::Timeout: return IORING_OP_TIMEOUT;
+    case OpCode::Getdents:
+    case OpCode::Custom:
+    case OpCode::kCount: return -1;
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, int* err) {
+  return UringDriver::create(opts, err);
+}
+
+std::unique_ptr<Driver> UringDriver::create(const DriverOptions& opts, int* err) {
+  std::unique_ptr<UringDriver> d(new UringDriver());
+  int e = d->init(opts);
+  if (e != 0) {
+    if (err) *err = e;
+    return nullptr;
+  }
+  return d;
+}
+
+int UringDriver::init(const DriverOptions& opts) {
+  // Try the best set of setup flags first, then degrade. R_DISABLED makes the
+  // single issuer the thread that first runs the ring, not the creator.
+  struct Attempt {
+    unsigned flags;
+    bool usable;
+  };
+  const bool si = !disabled(opts, "single_issuer");
+  const bool dt = si && !disabled(opts, "defer_taskrun");
+  const bool ct = !disabled(opts, "coop_taskrun");
+  const Attempt attempts[] = {
+      {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED |
+           IORING_SETUP_SUBMIT_ALL,
+       si && dt},
+      {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED | IORING_SETUP_SUBMIT_ALL |
+           (ct ? IORING_SETUP_COOP_TASKRUN : 0u),
+       si},
+      {(ct ? IORING_SETUP_COOP_TASKRUN : 0u) | IORING_SETUP_SUBMIT_ALL, true},
+      {0, true},
+  };
+  int last = ENOSYS;
+  for (const Attempt& a : attempts) {
+    if (!a.usable) continue;
+    io_uring_params p{};
+    p.flags = a.flags;
+    if (opts.cq_entries != 0) {
+      p.flags |= IORING_SETUP_CQSIZE;
+      p.cq_entries = opts.cq_entries;
+    }
+    int r = io_uring_queue_init_params(opts.sq_entries == 0 ? 256 : opts.sq_entries, &ring_, &p);
+    if (r == 0) {
+      ring_ok_ = true;
+      enabled_ = (a.flags & IORING_SETUP_R_DISABLED) == 0;
+      feat_.single_issuer = a.flags & IORING_SETUP_SINGLE_ISSUER;
+      feat_.defer_taskrun = a.flags & IORING_SETUP_DEFER_TASKRUN;
+      feat_.coop_taskrun = a.flags & IORING_SETUP_COOP_TASKRUN;
+      feat_.ext_arg = (p.features & IORING_FEAT_EXT_ARG) && !disabled(opts, "ext_arg");
+      feat_.nodrop = p.features & IORING_FEAT_NODROP;
+      probe(opts, a.flags);
+      break;
+    }
+    last = -r;
+    // Setup refused outright (no io_uring, seccomp, sysctl): don't retry.
+    if (last == ENOSYS || last == EPERM || last == EACCES || last == ENOMEM) return last;
+  }
+  if (!ring_ok_) return last;
+
+  event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (event_fd_ < 0) return errno;
+  wake_op_.code = OpCode::Read;
+  wake_op_.args.fd = event_fd_;
+  wake_op_.args.addr = &wake_buf_;
+  wake_op_.args.len = sizeof wake_buf_;
+  wake_op_.args.off = ~uint64_t{0};
+  wake_op_.owner = this;
+  wake_op_.on_complete = &UringDriver::on_wake;
+  return 0;
+}
+
+void UringDriver::probe(const DriverOptions& opts, unsigned setup_flags) {
+  (void)setup_flags;
+  io_uring_probe* pr = io_uring_get_probe_ring(&ring_);
+  for (size_t i = 0; i < size_t(OpCode::kCount); ++i) {
+    int k = kernel_opcode(OpCode(i));
+    bool ok = k >= 0 && pr != nullptr && io_uring_opcode_supported(pr, k);
+    feat_.opcode[i] = ok && !disabled(opts, opcode_name(OpCode(i)));
+  }
+  auto has = [&](int k) { return pr != nullptr && io_uring_opcode_supported(pr, k); };
+  feat_.msg_ring = has(IORING_OP_MSG_RING) && !disabled(opts, "msg_ring");
+  feat_.send_zc = has(IORING_OP_SEND_ZC) && !disabled(opts, "send_zc");
+  // Multishot accept/recv and buffer rings arrived with 5.19/6.0, together
+  // with SEND_ZC's 6.0 generation; the probe has no flag for them.
+  feat_.multishot_accept = feat_.send_zc && !disabled(opts, "multishot_accept");
+  feat_.multishot_recv = feat_.send_zc && !disabled(opts, "multishot_recv");
+  feat_.buf_ring = feat_.send_zc && !disabled(opts, "buf_ring");
+  feat_.registered_files = !disabled(opts, "registered_files");
+  feat_.registered_buffers = !disabled(opts, "registered_buffers");
+  if (pr) io_uring_free_probe(pr);
+}
+
+UringDriver::~UringDriver() {
+  if (ring_ok_) io_uring_queue_exit(&ring_);
+  if (event_fd_ >= 0) ::close(event_fd_);
+}
+
+void UringDriver::prepare(Op* op) {
+  ++in_flight_;
+  op->state = OpState::Queued;
+  if (backlog_head_ != nullptr || !start(op)) push_backlog(op);
+}
+
+bool UringDriver::start(Op* op) {
+  const OpCode c = op->code;
+  if (op->force_blocking || !feat_.opcode[size_t(c)]) {
+    op->state = OpState::InFlight;
+    ++stats_.offloaded;
+    if (offload_) {
+      offload_(op);
+    } else {
+      local_.emplace_back(op, -EOPNOTSUPP);
+    }
+    return true;
+  }
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) return false;
+  const OpArgs& a = op->args;
+  switch (c) {
+    case OpCode::Nop: io_uring_prep_nop(sqe); break;
+    case OpCode::Read: io_uring_prep_read(sqe, a.fd, a.addr, unsigned(a.len), a.off); break;
+    case OpCode::Write: io_uring_prep_write(sqe, a.fd, a.addr, unsigned(a.len), a.off); break;
+    case OpCode::Readv:
+      io_uring_prep_readv(sqe, a.fd, static_cast<const iovec*>(a.addr), unsigned(a.len), a.off);
+      break;
+    case OpCode::Writev:
+      io_uring_prep_writev(sqe, a.fd, static_cast<const iovec*>(a.addr), unsigned(a.len), a.off);
+      break;
+    case OpCode::Recv: io_uring_prep_recv(sqe, a.fd, a.addr, a.len, int(a.flags)); break;
+    case OpCode::Send:
+      io_uring_prep_send(sqe, a.fd, a.addr, a.len, int(a.flags) | MSG_NOSIGNAL);
+      break;
+    case OpCode::RecvMsg:
+      io_uring_prep_recvmsg(sqe, a.fd, static_cast<msghdr*>(a.addr), a.flags);
+      break;
+    case OpCode::SendMsg:
+      io_uring_prep_sendmsg(sqe, a.fd, static_cast<const msghdr*>(a.addr), a.flags | MSG_NOSIGNAL);
+      break;
+    case OpCode::Accept:
+      io_uring_prep_accept(sqe, a.fd, static_cast<sockaddr*>(a.addr),
+                           static_cast<socklen_t*>(a.addr2), int(a.flags));
+      break;
+    case OpCode::Connect:
+      io_uring_prep_connect(sqe, a.fd, static_cast<const sockaddr*>(a.addr), socklen_t(a.len));
+      break;
+    case OpCode::Shutdown: io_uring_prep_shutdown(sqe, a.fd, int(a.len)); break;
+    case OpCode::Close: io_uring_prep_close(sqe, a.fd); break;
+    case OpCode::OpenAt:
+      io_uring_prep_openat(sqe, a.fd2, static_cast<const char*>(a.addr), int(a.flags), a.mode);
+      break;
+    case OpCode::Statx:
+      io_uring_prep_statx(sqe, a.fd2, static_cast<const char*>(a.addr), int(a.flags), a.mask,
+                          static_cast<struct statx*>(a.addr2));
+      break;
+    case OpCode::Fsync: io_uring_prep_fsync(sqe, a.fd, a.flags); break;
+    case OpCode::SyncFileRange:
+      io_uring_prep_rw(IORING_OP_SYNC_FILE_RANGE, sqe, a.fd, nullptr, unsigned(a.len), a.off);
+      sqe->sync_range_flags = a.flags;
+      break;
+    case OpCode::Fallocate: io_uring_prep_fallocate(sqe, a.fd, int(a.mode), a.off, a.len); break;
+    case OpCode::Ftruncate: io_uring_prep_rw(kOpFtruncate, sqe, a.fd, nullptr, 0, a.off); break;
+    case OpCode::UnlinkAt:
+      io_uring_prep_unlinkat(sqe, a.fd2, static_cast<const char*>(a.addr), int(a.flags));
+      break;
+    case OpCode::RenameAt:
+      io_uring_prep_renameat(sqe, a.fd2, static_cast<const char*>(a.addr), a.fd,
+                             static_cast<const char*>(a.addr2), a.flags);
+      break;
+    case OpCode::MkdirAt:
+      io_uring_prep_mkdirat(sqe, a.fd2, static_cast<const char*>(a.addr), a.mode);
+      break;
+    case OpCode::LinkAt:
+      io_uring_prep_linkat(sqe, a.fd2, static_cast<const char*>(a.addr), a.fd,
+                           static_cast<const char*>(a.addr2), int(a.flags));
+      break;
+    case OpCode::SymlinkAt:
+      io_uring_prep_symlinkat(sqe, static_cast<const char*>(a.addr), a.fd,
+                              static_cast<const char*>(a.addr2));
+      break;
+    case OpCode::PollAdd: io_uring_prep_poll_add(sqe, a.fd, a.mask); break;
+    case OpCode::Timeout:
+      io_uring_prep_timeout(sqe, static_cast<__kernel_timespec*>(a.addr), 0, 0);
+      break;
+    case OpCode::Getdents:
+    case OpCode::Custom:
+    case OpCode::kCount:
+      io_uring_prep_nop(sqe);  // unreachable: these are never ring ops
+      break;
+  }
+  io_uring_sqe_set_data(sqe, op);
+  op->state = OpState::InFlight;
+  ++stats_.submitted;
+  return true;
+}
+
+void UringDriver::push_backlog(Op* op) {
+  ++stats_.backlogged;
+  op->next = nullptr;
+  if (backlog_tail_) {
+    backlog_tail_->next = op;
+  } else {
+    backlog_head_ = op;
+  }
+  backlog_tail_ = op;
+}
+
+void UringDriver::flush_backlog() {
+  while (!cancel_backlog_.empty()) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (sqe == nullptr) return;
+    io_uring_prep_cancel64(sqe, reinterpret_cast<uint64_t>(cancel_backlog_.back()), 0);
+    io_uring_sqe_set_data64(sqe, kIgnoreTag);
+    cancel_backlog_.pop_back();
+  }
+  while (backlog_head_ != nullptr) {
+    Op* op = backlog_head_;
+    if (!start(op)) return;
+    backlog_head_ = op->next;
+    if (backlog_head_ == nullptr) backlog_tail_ = nullptr;
+    op->next = nullptr;
+  }
+}
+
+void UringDriver::cancel(Op* op) {
+  op->cancel_requested = true;
+  if (op->state == OpState::Queued) {
+    // Still in the backlog: the kernel never saw it.
+    Op** link = &backlog_head_;
+    Op* prev = nullptr;
+    while (*link != nullptr && *link != op) {
+      prev = *link;
+      link = &(*link)->next;
+    }
+    if (*link == op) {
+      *link = op->next;
+      if (backlog_tail_ == op) backlog_tail_ = prev;
+      op->next = nullptr;
+      op->state = OpState::InFlight;
+      local_.emplace_back(op, -ECANCELED);
+    }
+    return;
+  }
+  if (op->state != OpState::InFlight) return;
+  if (!feat_.opcode[size_t(op->code)] || op->force_blocking) return;  // on the pool
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {
+    cancel_backlog_.push_back(op);
+    return;
+  }
+  io_uring_prep_cancel64(sqe, reinterpret_cast<uint64_t>(op), 0);
+  io_uring_sqe_set_data64(sqe, kIgnoreTag);
+}
+
+bool UringDriver::enter_enabled() {
+  if (enabled_) return true;
+  // Raw register call: Debian's liburing 2.3 declares io_uring_enable_rings
+  // but its shared library does not export it.
+  if (::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) <
+      0) {
+    return false;
+  }
+  enabled_ = true;
+  return true;
+}
+
+void UringDriver::arm_wake() {
+  if (wake_armed_) return;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) return;  // retried next poll
+  io_uring_prep_read(sqe, event_fd_, &wake_buf_, sizeof wake_buf_, 0);
+  io_uring_sqe_set_data(sqe, &wake_op_);
+  wake_armed_ = true;
+}
+
+void UringDriver::on_wake(Op* op, int32_t, uint32_t) {
+  static_cast<UringDriver*>(op->owner)->wake_armed_ = false;
+}
+
+int UringDriver::submit() {
+  if (!enter_enabled()) return -EBADFD;
+  flush_backlog();
+  int r = io_uring_submit(&ring_);
+  flush_backlog();
+  return r;
+}
+
+void UringDriver::wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(event_fd_, &one, sizeof one);
+}
+
+void UringDriver::post_completion(Op* op, int32_t res) {
+  {
+    std::lock_guard lk(posted_mu_);
+    posted_.emplace_back(op, res);
+  }
+  has_posted_.store(true, std::memory_order_release);
+  wake();
+}
+
+void UringDriver::finish(Op* op, int32_t res, uint32_t flags) {
+  if ((flags & kOpMore) == 0) --in_flight_;
+  ++stats_.completed;
+  op_dispatch(op, res, flags);
+}
+
+int UringDriver::dispatch_local() {
+  int n = 0;
+  if (has_posted_.load(std::memory_order_acquire)) {
+    std::vector<std::pair<Op*, int32_t>> batch;
+    {
+      std::lock_guard lk(posted_mu_);
+      batch.swap(posted_);
+      has_posted_.store(false, std::memory_order_relaxed);
+    }
+    for (auto [op, res] : batch) {
+      finish(op, res, 0);
+      ++n;
+    }
+  }
+  while (!local_.empty()) {
+    std::vector<std::pair<Op*, int32_t>> batch;
+    batch.swap(local_);
+    for (auto [op, res] : batch) {
+      finish(op, res, 0);
+      ++n;
+    }
+  }
+  return n;
+}
+
+int UringDriver::reap() {
+  int n = 0;
+  io_uring_cqe* cqes[128];
+  for (;;) {
+    if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW) {
+      // The kernel kept completions it had no CQ room for; make it flush them.
+      ++stats_.cq_overflows;
+      io_uring_get_events(&ring_);
+    }
+    unsigned got = io_uring_peek_batch_cqe(&ring_, cqes, 128);
+    if (got == 0) break;
+    struct Cqe {
+      uint64_t data;
+      int32_t res;
+      uint32_t flags;
+    } batch[128];
+    for (unsigned i = 0; i < got; ++i) {
+      batch[i] = {cqes[i]->user_data, cqes[i]->res, cqes[i]->flags};
+    }
+    io_uring_cq_advance(&ring_, got);
+    for (unsigned i = 0; i < got; ++i) {
+      const Cqe& c = batch[i];
+      if (c.data == kIgnoreTag || c.data == LIBURING_UDATA_TIMEOUT) continue;
+      auto* op = reinterpret_cast<Op*>(c.data);
+      if (op == &wake_op_) {
+        op_dispatch(op, c.res, c.flags);
+        continue;
+      }
+      finish(op, c.res, c.flags & IORING_CQE_F_MORE ? kOpMore : 0);
+      ++n;
+    }
+  }
+  return n;
+}
+
+int UringDriver::poll(int64_t timeout_ns) {
+  if (!enter_enabled()) return -EBADFD;
+  arm_wake();
+  flush_backlog();
+  int n = dispatch_local();
+  if (n > 0 || !local_.empty()) timeout_ns = 0;
+  if (timeout_ns == 0) {
+    io_uring_submit_and_get_events(&ring_);
+  } else {
+    io_uring_cqe* cqe = nullptr;
+    if (timeout_ns < 0) {
+      io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, nullptr, nullptr);
+    } else {
+      __kernel_timespec ts{};
+      ts.tv_sec = timeout_ns / 1'000'000'000;
+      ts.tv_nsec = timeout_ns % 1'000'000'000;
+      io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+    }
+  }
+  n += reap();
+  n += dispatch_local();
+  flush_backlog();
+  // Ops started from completion handlers go out now, not a turn later.
+  if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);
+  return n;
+}
+
+}  // namespace veloq

@@ -1,0 +1,107 @@
+// FixedBuf: a move-only, owned, 4 KiB-aligned I/O buffer.
+//
+// Ownership is what makes ring I/O safe: an operation that reads into a
+// FixedBuf takes the buffer by value, keeps it inside its Op until the last
+// completion, and hands it back with the result. Dropping a FixedBuf returns
+// its memory to the pool it came from.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <utility>
+
+namespace veloq {
+
+class BufPool;
+
+class FixedBuf {
+ public:
+  FixedBuf() = default;
+  FixedBuf(const FixedBuf&) = delete;
+  FixedBuf& operator=(const FixedBuf&) = delete;
+  FixedBuf(FixedBuf&& o) noexcept { steal(o); }
+  FixedBuf& operator=(FixedBuf&& o) noexcept {
+    if (this != &o) {
+      reset();
+      steal(o);
+    }
+    return *this;
+  }
+  ~FixedBuf() { reset(); }
+
+  // A buffer of at least `capacity` bytes from the calling thread's pool.
+  static FixedBuf allocate(size_t capacity);
+  // A buffer holding a copy of `bytes` (len() == bytes.size()).
+  static FixedBuf copy_of(std::span<const std::byte> bytes);
+  static FixedBuf copy_of(std::string_view s) {
+    return copy_of(std::as_bytes(std::span(s.data(), s.size())));
+  }
+
+  std::byte* data() const { return data_; }
+  size_t capacity() const { return cap_; }
+  // Bytes of valid data (set by reads, or by the user before a write).
+  size_t len() const { return len_; }
+  void set_len(size_t n) { len_ = n < cap_ ? n : cap_; }
+  bool empty() const { return data_ == nullptr; }
+  explicit operator bool() const { return data_ != nullptr; }
+
+  std::span<std::byte> filled() const { return {data_, len_}; }
+  std::span<std::byte> whole() const { return {data_, cap_}; }
+  std::string_view view() const {
+    return {reinterpret_cast<const char*>(data_), len_};
+  }
+
+  // Give the memory back to its pool now.
+  void reset();
+
+ private:
+  friend class BufPool;
+  FixedBuf(std::byte* d, size_t cap, BufPool* pool) : data_(d), cap_(cap), pool_(pool) {}
+  void steal(FixedBuf& o) {
+    data_ = std::exchange(o.data_, nullptr);
+    cap_ = std::exchange(o.cap_, 0);
+    len_ = std::exchange(o.len_, 0);
+    pool_ = std::exchange(o.pool_, nullptr);
+  }
+
+  std::byte* data_ = nullptr;
+  size_t cap_ = 0;
+  size_t len_ = 0;
+  BufPool* pool_ = nullptr;
+};
+
+// A simple per-thread pool: power-of-two size classes from 4 KiB to 4 MiB,
+// each with a free list of 4 KiB-aligned blocks; larger requests go straight
+// to aligned_alloc. Good enough until the Buddy/Hybrid pools land.
+class BufPool {
+ public:
+  static constexpr size_t kMinShift = 12;  // 4 KiB
+  static constexpr size_t kMaxShift = 22;  // 4 MiB
+  static constexpr size_t kMaxFreePerClass = 64;
+
+  BufPool() = default;
+  BufPool(const BufPool&) = delete;
+  BufPool& operator=(const BufPool&) = delete;
+  ~BufPool();
+
+  FixedBuf get(size_t capacity);
+  // The pool of the calling thread.
+  static BufPool& local();
+
+  size_t outstanding() const { return outstanding_; }
+
+ private:
+  friend class FixedBuf;
+  void put(std::byte* data, size_t cap);
+
+  struct FreeBlock {
+    FreeBlock* next;
+  };
+  FreeBlock* free_[kMaxShift - kMinShift + 1] = {};
+  size_t free_count_[kMaxShift - kMinShift + 1] = {};
+  size_t outstanding_ = 0;
+};
+
+}  // namespace veloq

@@ -1,0 +1,76 @@
+// StableSlab<T>: address-stable slots.
+//
+// Slots are carved from fixed-size chunks that are never moved or freed while
+// the slab lives, so a slot's address can be handed to the kernel as
+// io_uring user_data and stay valid until the slot is released. Freed slots go
+// to a LIFO free list (hot in cache). Single-threaded: one slab per Worker.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <utility>
+#include <vector>
+
+namespace veloq {
+
+template <class T, size_t ChunkSlots = 256>
+class StableSlab {
+ public:
+  StableSlab() = default;
+  StableSlab(const StableSlab&) = delete;
+  StableSlab& operator=(const StableSlab&) = delete;
+  ~StableSlab() = default;  // live objects must have been released by the owner
+
+  template <class... Args>
+  T* emplace(Args&&... args) {
+    if (free_ == nullptr) grow();
+    Slot* s = free_;
+    free_ = s->next_free;
+    T* obj = ::new (static_cast<void*>(s->storage)) T(std::forward<Args>(args)...);
+    ++live_;
+    return obj;
+  }
+
+  void release(T* obj) {
+    obj->~T();
+    Slot* s = reinterpret_cast<Slot*>(obj);
+    s->next_free = free_;
+    free_ = s;
+    --live_;
+  }
+
+  size_t live() const { return live_; }
+  size_t capacity() const { return chunks_.size() * ChunkSlots; }
+
+  // True if `p` points at a slot of this slab (used by debug checks).
+  bool owns(const void* p) const {
+    auto* b = static_cast<const std::byte*>(p);
+    for (const auto& c : chunks_) {
+      auto* lo = reinterpret_cast<const std::byte*>(c.get());
+      if (b >= lo && b < lo + sizeof(Slot) * ChunkSlots) return true;
+    }
+    return false;
+  }
+
+ private:
+  union Slot {
+    Slot* next_free;
+    alignas(T) std::byte storage[sizeof(T)];
+  };
+
+  void grow() {
+    auto chunk = std::make_unique<Slot[]>(ChunkSlots);
+    for (size_t i = ChunkSlots; i-- > 0;) {
+      chunk[i].next_free = free_;
+      free_ = &chunk[i];
+    }
+    chunks_.push_back(std::move(chunk));
+  }
+
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  Slot* free_ = nullptr;
+  size_t live_ = 0;
+};
+
+}  // namespace veloq

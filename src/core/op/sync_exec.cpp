@@ -1,0 +1,140 @@
+#include "core/op/sync_exec.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+
+namespace veloq {
+
+namespace {
+constexpr uint64_t kCurrentPos = ~uint64_t{0};
+
+int32_t ret(long r) { return r < 0 ? -errno : static_cast<int32_t>(r); }
+}  // namespace
+
+int32_t execute_sync(Op& op) {
+  OpArgs& a = op.args;
+  switch (op.code) {
+    case OpCode::Nop:
+      return 0;
+    case OpCode::Read:
+      return a.off == kCurrentPos ? ret(::read(a.fd, a.addr, a.len))
+                                  : ret(::pread(a.fd, a.addr, a.len, off_t(a.off)));
+    case OpCode::Write:
+      return a.off == kCurrentPos ? ret(::write(a.fd, a.addr, a.len))
+                                  : ret(::pwrite(a.fd, a.addr, a.len, off_t(a.off)));
+    case OpCode::Readv:
+      return a.off == kCurrentPos
+                 ? ret(::readv(a.fd, static_cast<iovec*>(a.addr), int(a.len)))
+                 : ret(::preadv(a.fd, static_cast<iovec*>(a.addr), int(a.len), off_t(a.off)));
+    case OpCode::Writev:
+      return a.off == kCurrentPos
+                 ? ret(::writev(a.fd, static_cast<iovec*>(a.addr), int(a.len)))
+                 : ret(::pwritev(a.fd, static_cast<iovec*>(a.addr), int(a.len), off_t(a.off)));
+    case OpCode::Recv:
+      return ret(::recv(a.fd, a.addr, a.len, int(a.flags)));
+    case OpCode::Send:
+      return ret(::send(a.fd, a.addr, a.len, int(a.flags) | MSG_NOSIGNAL));
+    case OpCode::RecvMsg:
+      return ret(::recvmsg(a.fd, static_cast<msghdr*>(a.addr), int(a.flags)));
+    case OpCode::SendMsg:
+      return ret(::sendmsg(a.fd, static_cast<msghdr*>(a.addr), int(a.flags) | MSG_NOSIGNAL));
+    case OpCode::Accept:
+      return ret(::accept4(a.fd, static_cast<sockaddr*>(a.addr),
+                           static_cast<socklen_t*>(a.addr2), int(a.flags)));
+    case OpCode::Connect:
+      return ret(::connect(a.fd, static_cast<sockaddr*>(a.addr), socklen_t(a.len)));
+    case OpCode::Shutdown:
+      return ret(::shutdown(a.fd, int(a.len)));
+    case OpCode::Close:
+      return ret(::close(a.fd));
+    case OpCode::OpenAt:
+      return ret(::openat(a.fd2, static_cast<const char*>(a.addr), int(a.flags), mode_t(a.mode)));
+    case OpCode::Statx:
+      return ret(::statx(a.fd2, static_cast<const char*>(a.addr), int(a.flags), a.mask,
+                         static_cast<struct statx*>(a.addr2)));
+    case OpCode::Fsync:
+      return (a.flags & 1u) ? ret(::fdatasync(a.fd)) : ret(::fsync(a.fd));
+    case OpCode::SyncFileRange:
+      return ret(::sync_file_range(a.fd, off_t(a.off), off_t(a.len), a.flags));
+    case OpCode::Fallocate:
+      return ret(::fallocate(a.fd, int(a.mode), off_t(a.off), off_t(a.len)));
+    case OpCode::Ftruncate:
+      return ret(::ftruncate(a.fd, off_t(a.off)));
+    case OpCode::UnlinkAt:
+      return ret(::unlinkat(a.fd2, static_cast<const char*>(a.addr), int(a.flags)));
+    case OpCode::RenameAt:
+      return ret(::syscall(SYS_renameat2, a.fd2, static_cast<const char*>(a.addr), a.fd,
+                           static_cast<const char*>(a.addr2), a.flags));
+    case OpCode::MkdirAt:
+      return ret(::mkdirat(a.fd2, static_cast<const char*>(a.addr), mode_t(a.mode)));
+    case OpCode::LinkAt:
+      return ret(::linkat(a.fd2, static_cast<const char*>(a.addr), a.fd,
+                          static_cast<const char*>(a.addr2), int(a.flags)));
+    case OpCode::SymlinkAt:
+      return ret(::symlinkat(static_cast<const char*>(a.addr), a.fd,
+                             static_cast<const char*>(a.addr2)));
+    case OpCode::PollAdd: {
+      pollfd p{a.fd, short(a.mask), 0};
+      int r = ::poll(&p, 1, 0);
+      if (r < 0) return -errno;
+      return r == 0 ? -EAGAIN : p.revents;
+    }
+    case OpCode::Timeout: {
+      auto* ts = static_cast<const timespec*>(a.addr);
+      timespec rem{};
+      timespec req = ts ? *ts : timespec{};
+      while (::nanosleep(&req, &rem) < 0 && errno == EINTR) req = rem;
+      return -ETIME;
+    }
+    case OpCode::Getdents:
+      return ret(::syscall(SYS_getdents64, a.fd, a.addr, a.len));
+    case OpCode::Custom:
+      return op.custom_fn ? op.custom_fn(&op) : -EINVAL;
+    case OpCode::kCount:
+      break;
+  }
+  return -EINVAL;
+}
+
+bool op_waits_for_readiness(const Op& op) {
+  switch (op.code) {
+    case OpCode::Recv:
+    case OpCode::Send:
+    case OpCode::RecvMsg:
+    case OpCode::SendMsg:
+    case OpCode::Accept:
+    case OpCode::Connect:
+    case OpCode::PollAdd:
+      return true;
+    default:
+      return false;
+  }
+}
+
+uint32_t op_readiness_events(const Op& op) {
+  switch (op.code) {
+    case OpCode::Recv:
+    case OpCode::RecvMsg:
+    case OpCode::Accept:
+      return EPOLLIN;
+    case OpCode::Send:
+    case OpCode::SendMsg:
+    case OpCode::Connect:
+      return EPOLLOUT;
+    case OpCode::PollAdd:
+      return op.args.mask;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace veloq

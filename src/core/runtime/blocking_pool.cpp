@@ -1,0 +1,86 @@
+#include "core/runtime/blocking_pool.hpp"
+
+#include <cstdlib>
+
+namespace veloq {
+
+BlockingPool::BlockingPool(size_t max_threads, std::chrono::milliseconds idle_timeout)
+    : max_threads_(max_threads == 0 ? 1 : max_threads), idle_timeout_(idle_timeout) {}
+
+BlockingPool::~BlockingPool() {
+  std::vector<std::thread> all;
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+    all.swap(threads_);
+  }
+  for (auto& t : all) t.join();
+}
+
+void BlockingPool::reap_exited_locked() {
+  // An exited thread released mu_ for the last time before we got it, so
+  // joining here cannot deadlock.
+  for (auto id : exited_) {
+    auto it = std::find_if(threads_.begin(), threads_.end(),
+                           [&](const std::thread& t) { return t.get_id() == id; });
+    if (it != threads_.end()) {
+      it->join();
+      threads_.erase(it);
+    }
+  }
+  exited_.clear();
+}
+
+BlockingPool& BlockingPool::shared() {
+  static BlockingPool pool([] {
+    const char* s = std::getenv("VELOQ_BLOCKING_THREADS");
+    long n = s ? std::strtol(s, nullptr, 10) : 4;
+    return size_t(n < 1 ? 1 : (n > 1024 ? 1024 : n));
+  }());
+  return pool;
+}
+
+void BlockingPool::submit(std::function<void()> job) {
+  std::lock_guard lk(mu_);
+  jobs_.push_back(std::move(job));
+  reap_exited_locked();
+  cv_.notify_one();
+  if (idle_ < jobs_.size() && alive_ < max_threads_) {
+    ++alive_;
+    threads_.emplace_back(&BlockingPool::worker_main, this);
+  }
+}
+
+size_t BlockingPool::threads() const {
+  std::lock_guard lk(mu_);
+  return alive_;
+}
+
+size_t BlockingPool::queued() const {
+  std::lock_guard lk(mu_);
+  return jobs_.size();
+}
+
+void BlockingPool::worker_main() {
+  std::unique_lock lk(mu_);
+  for (;;) {
+    if (!jobs_.empty()) {
+      auto job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lk.unlock();
+      job();
+      lk.lock();
+      continue;
+    }
+    if (stopping_) break;
+    ++idle_;
+    bool woke = cv_.wait_for(lk, idle_timeout_, [&] { return !jobs_.empty() || stopping_; });
+    --idle_;
+    if (!woke) break;  // idle too long: shrink
+  }
+  --alive_;
+  if (!stopping_) exited_.push_back(std::this_thread::get_id());
+}
+
+}  // namespace veloq

@@ -1,0 +1,66 @@
+// IoOp: the coroutine face of one Op.
+//
+//   IoOp op(OpCode::Recv);            // acquires a slot on this worker
+//   op->args.fd = fd; ...; op->buf = std::move(buf);
+//   int32_t res = co_await op;        // prepare + suspend until last CQE
+//   FixedBuf back = std::move(op->buf);
+//
+// If the awaiting coroutine is destroyed while the op is in flight (task
+// aborted, timeout), ~IoOp detaches the op and asks the driver to cancel it:
+// the slot and everything the op owns stay alive until its last completion,
+// and an fd it produced (open/accept that won the race) is closed then.
+#pragma once
+
+#include <cassert>
+#include <coroutine>
+#include <cstdint>
+
+#include "core/op/op.hpp"
+#include "core/runtime/worker.hpp"
+
+namespace veloq {
+
+class IoOp {
+ public:
+  explicit IoOp(OpCode code) : IoOp(*Worker::current(), code) {}
+  IoOp(Worker& w, OpCode code) : worker_(&w), op_(w.ops().acquire(code)) {}
+  IoOp(const IoOp&) = delete;
+  IoOp& operator=(const IoOp&) = delete;
+  ~IoOp() {
+    if (op_ == nullptr) return;
+    if (op_->state == OpState::Idle || op_->state == OpState::Done) {
+      worker_->ops().release(op_);
+    } else {
+      op_->detached = true;
+      op_->owner = nullptr;
+      worker_->driver().cancel(op_);
+    }
+  }
+
+  Op* operator->() const { return op_; }
+  Op& operator*() const { return *op_; }
+  Op* get() const { return op_; }
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    task_ = current_task();
+    assert(task_ != nullptr && "co_await IoOp outside a task");
+    task_->leaf = h;
+    op_->owner = this;
+    op_->on_complete = &IoOp::on_complete;
+    worker_->driver().prepare(op_);
+  }
+  int32_t await_resume() const noexcept { return op_->result; }
+
+ private:
+  static void on_complete(Op* op, int32_t /*res*/, uint32_t flags) {
+    if (flags & kOpMore) return;  // single-shot face: wait for the last one
+    static_cast<IoOp*>(op->owner)->task_->wake();
+  }
+
+  Worker* worker_;
+  Op* op_;
+  TaskHeader* task_ = nullptr;
+};
+
+}  // namespace veloq

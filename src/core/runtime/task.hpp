@@ -1,0 +1,278 @@
+// Task<T>: a lazy C++20 coroutine, and the spawned-task machinery.
+//
+// A Task does nothing until awaited (inline, by symmetric transfer) or
+// spawned on a Worker (spawn_local), which wraps it in a root coroutine with a
+// TaskHeader: the unit the executor schedules. Awaiters record the innermost
+// suspended coroutine as the header's `leaf` and wake the header when their
+// event arrives.
+//
+// Exceptions: an exception escaping a task body is captured in the task's
+// join state and rethrown where the task is joined (`co_await handle`). A
+// detached task that throws reports to the worker's unhandled-exception hook
+// (default: message to stderr) and the worker keeps running. Exceptions never
+// cross an I/O boundary: core I/O calls return Result<T>.
+//
+// Cancellation: JoinHandle::abort() destroys the task's coroutine frames at
+// the next executor turn. Destroying a frame runs the destructors of its
+// pending awaiters, which cancel their in-flight ops per the cancel invariant
+// (ASYNC_CANCEL; the op and its buffers live on until the last completion).
+#pragma once
+
+#include <atomic>
+#include <cassert>
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include "core/runtime/result.hpp"
+
+namespace veloq {
+
+class Executor;
+
+template <class T = void>
+class Task;
+
+namespace detail {
+
+struct PromiseBase {
+  std::coroutine_handle<> continuation = std::noop_coroutine();
+  std::exception_ptr exception;
+
+  struct FinalAwaiter {
+    bool await_ready() noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      return h.promise().continuation;
+    }
+    void await_resume() noexcept {}
+  };
+  std::suspend_always initial_suspend() noexcept { return {}; }
+  FinalAwaiter final_suspend() noexcept { return {}; }
+  void unhandled_exception() noexcept { exception = std::current_exception(); }
+};
+
+template <class T>
+struct Promise : PromiseBase {
+  std::optional<T> value;
+  Task<T> get_return_object() noexcept;
+  template <class U = T>
+    requires std::is_convertible_v<U&&, T>
+  void return_value(U&& v) {
+    value.emplace(std::forward<U>(v));
+  }
+  T take() {
+    if (exception) std::rethrow_exception(exception);
+    return std::move(*value);
+  }
+};
+
+template <>
+struct Promise<void> : PromiseBase {
+  Task<void> get_return_object() noexcept;
+  void return_void() noexcept {}
+  void take() {
+    if (exception) std::rethrow_exception(exception);
+  }
+};
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] Task {
+ public:
+  using promise_type = detail::Promise<T>;
+  using value_type = T;
+
+  Task() = default;
+  explicit Task(std::coroutine_handle<promise_type> h) : h_(h) {}
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Task& operator=(Task&& o) noexcept {
+    if (this != &o) {
+      if (h_) h_.destroy();
+      h_ = std::exchange(o.h_, {});
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  ~Task() {
+    if (h_) h_.destroy();
+  }
+
+  bool valid() const { return bool(h_); }
+
+  auto operator co_await() && noexcept {
+    struct Awaiter {
+      std::coroutine_handle<promise_type> h;
+      bool await_ready() noexcept { return !h || h.done(); }
+      std::coroutine_handle<> await_suspend(std::coroutine_handle<> cont) noexcept {
+        h.promise().continuation = cont;
+        return h;
+      }
+      T await_resume() { return h.promise().take(); }
+    };
+    return Awaiter{h_};
+  }
+  auto operator co_await() & noexcept { return std::move(*this).operator co_await(); }
+
+ private:
+  std::coroutine_handle<promise_type> h_;
+};
+
+namespace detail {
+template <class T>
+Task<T> Promise<T>::get_return_object() noexcept {
+  return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
+}
+inline Task<void> Promise<void>::get_return_object() noexcept {
+  return Task<void>(std::coroutine_handle<Promise<void>>::from_promise(*this));
+}
+}  // namespace detail
+
+// The scheduling unit of a spawned task. Lives inside the task's JoinState,
+// shared (refcounted) by the root coroutine frame and the JoinHandle.
+struct TaskHeader {
+  std::coroutine_handle<> root;   // root frame; null once destroyed
+  std::coroutine_handle<> leaf;   // innermost suspended frame to resume
+  Executor* home = nullptr;
+  TaskHeader* next_ready = nullptr;
+  uint64_t id = 0;
+  const char* name = "";
+  bool scheduled = false;
+  bool running = false;
+  bool finished = false;   // body ran to completion (value or exception)
+  bool aborted = false;    // abort() asked; frame destroyed at next turn
+  bool detached = false;   // no JoinHandle any more
+  TaskHeader* joiner = nullptr;  // task waiting in co_await handle
+  std::exception_ptr exception;
+  std::atomic<uint32_t> refs{1};
+
+  virtual ~TaskHeader() = default;
+  // Make this task runnable (no-op if already queued or finished).
+  void wake();
+  void add_ref() { refs.fetch_add(1, std::memory_order_relaxed); }
+  void release() {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+};
+
+// The task currently being resumed on this thread (null outside tasks).
+TaskHeader* current_task();
+
+namespace detail {
+
+template <class T>
+struct JoinState : TaskHeader {
+  std::optional<T> value;
+};
+template <>
+struct JoinState<void> : TaskHeader {};
+
+// Root coroutine of a spawned task: runs the body, stores the outcome,
+// wakes the joiner, and destroys its own frame at the end.
+struct RootCoro {
+  struct promise_type {
+    TaskHeader* header = nullptr;
+    RootCoro get_return_object() noexcept {
+      return RootCoro{std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { std::terminate(); }  // bodies catch
+  };
+  std::coroutine_handle<promise_type> h;
+};
+
+void finish_task(TaskHeader* t);  // mark finished, wake joiner / report
+
+template <class T>
+RootCoro run_root(JoinState<T>* st, Task<T> body) {
+  try {
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(body);
+    } else {
+      st->value.emplace(co_await std::move(body));
+    }
+  } catch (...) {
+    st->exception = std::current_exception();
+  }
+  finish_task(st);
+}
+
+}  // namespace detail
+
+// Handle to a spawned task. Dropping it detaches the task (it keeps running).
+template <class T>
+class [[nodiscard]] JoinHandle {
+ public:
+  JoinHandle() = default;
+  explicit JoinHandle(detail::JoinState<T>* st) : st_(st) {}
+  JoinHandle(JoinHandle&& o) noexcept : st_(std::exchange(o.st_, nullptr)) {}
+  JoinHandle& operator=(JoinHandle&& o) noexcept {
+    if (this != &o) {
+      drop();
+      st_ = std::exchange(o.st_, nullptr);
+    }
+    return *this;
+  }
+  ~JoinHandle() { drop(); }
+
+  bool finished() const { return st_ && (st_->finished || (st_->aborted && !st_->root)); }
+  uint64_t id() const { return st_ ? st_->id : 0; }
+
+  // Cancel the task: its frames are destroyed at the next executor turn and
+  // its in-flight ops cancelled; joining it then yields ECANCELED.
+  void abort();
+
+  // Wait for the task. Result: the value, or ECANCELED if aborted. An
+  // exception thrown by the task is rethrown here.
+  auto operator co_await() noexcept {
+    struct Awaiter {
+      detail::JoinState<T>* st;
+      bool await_ready() noexcept { return st->finished || (st->aborted && !st->root); }
+      void await_suspend(std::coroutine_handle<> h) noexcept {
+        TaskHeader* me = current_task();
+        assert(me != nullptr && "co_await JoinHandle outside a task");
+        me->leaf = h;
+        st->joiner = me;
+      }
+      Result<T> await_resume() {
+        st->joiner = nullptr;
+        if (!st->finished) return err<T>(ECANCELED);
+        if (st->exception) std::rethrow_exception(st->exception);
+        if constexpr (std::is_void_v<T>) {
+          return {};
+        } else {
+          return std::move(*st->value);
+        }
+      }
+    };
+    return Awaiter{st_};
+  }
+
+ private:
+  void drop() {
+    if (st_) {
+      st_->detached = true;
+      st_->release();
+      st_ = nullptr;
+    }
+  }
+  detail::JoinState<T>* st_ = nullptr;
+};
+
+template <class T>
+void JoinHandle<T>::abort() {
+  if (st_ && !st_->finished && st_->root) {
+    st_->aborted = true;
+    st_->wake();
+  }
+}
+
+}  // namespace veloq

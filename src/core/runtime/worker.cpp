@@ -1,0 +1,67 @@
+#include "core/runtime/worker.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+
+#include "core/op/sync_exec.hpp"
+
+namespace veloq {
+
+namespace {
+thread_local Worker* t_worker = nullptr;
+}
+
+Worker* Worker::current() { return t_worker; }
+
+Worker::Scope::Scope(Worker* w) : prev(t_worker) { t_worker = w; }
+Worker::Scope::~Scope() { t_worker = prev; }
+
+Worker::Worker(WorkerOptions opts)
+    : blocking_(opts.blocking ? opts.blocking : &BlockingPool::shared()),
+      budget_(opts.budget == 0 ? 1 : opts.budget),
+      now_ns_(monotonic_ns()) {
+  int err = 0;
+  driver_ = make_driver(opts.driver, &err);
+  if (!driver_) throw std::system_error(errno_code(err), "veloq: no usable I/O driver");
+  Driver* drv = driver_.get();
+  driver_->set_offload([drv, pool = blocking_](Op* op) {
+    pool->submit([drv, op] { drv->post_completion(op, execute_sync(*op)); });
+  });
+  if (std::getenv("VELOQ_TRACE") != nullptr) {
+    std::fprintf(stderr, "veloq: backend=%s %s\n", backend_name(driver_->backend()),
+                 driver_->features().describe().c_str());
+  }
+}
+
+Worker::~Worker() {
+  Scope scope(this);
+  exec_.abort_all();
+  // Every op handed to the driver must deliver its last completion before the
+  // slab (and the buffers the ops own) may go away.
+  while (driver_->in_flight() > 0) {
+    driver_->poll(1'000'000);
+    exec_.run(~size_t{0});
+  }
+}
+
+void Worker::run_ready() {
+  Scope scope(this);
+  exec_.run(budget_);
+  update_time();
+  timers_.fire_expired(now_ns_);
+}
+
+void Worker::poll_io(bool may_block) {
+  Scope scope(this);
+  int64_t timeout = 0;
+  if (may_block && !exec_.has_ready()) {
+    uint64_t next = timers_.next_deadline_ns();
+    timeout = next == UINT64_MAX ? -1 : (next > now_ns_ ? int64_t(next - now_ns_) : 0);
+  }
+  driver_->poll(timeout);
+  update_time();
+  timers_.fire_expired(now_ns_);
+}
+
+}  // namespace veloq
