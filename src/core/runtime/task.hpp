@@ -226,6 +226,12 @@ class [[nodiscard]] JoinHandle {
   bool finished() const { return st_ && (st_->finished || (st_->aborted && !st_->root)); }
   uint64_t id() const { return st_ ? st_->id : 0; }
 
+  // Forget a task that waits in `co_await *this` without resuming it (a
+  // racing awaiter that was woken by something else, e.g. a timer).
+  void clear_joiner() {
+    if (st_) st_->joiner = nullptr;
+  }
+
   // Cancel the task: its frames are destroyed at the next executor turn and
   // its in-flight ops cancelled; joining it then yields ECANCELED.
   void abort();
@@ -259,6 +265,9 @@ class [[nodiscard]] JoinHandle {
  private:
   void drop() {
     if (st_) {
+      // Whoever awaited through this handle is gone too (its frame held
+      // the handle): finishing must not wake a task that may be freed.
+      st_->joiner = nullptr;
       st_->detached = true;
       st_->release();
       st_ = nullptr;
