@@ -78,7 +78,7 @@ class SleepAwaiter {
 };
 
 // co_await: suspend until the joined task finished or the timer fired.
-// Returns true if the task finished.
+// Returns true if the task is over (JoinHandle::finished()).
 template <class T>
 class RaceAwaiter {
  public:
@@ -141,8 +141,9 @@ Task<TimeoutResultT<T>> deadline(Task<T> t, uint64_t deadline_ns) {
     // Wait until the aborted frames are destroyed (their ops cancelled).
     // If the task finished in this very turn, abort() was a no-op and its
     // real outcome is used.
+    // (A join error means exactly that: aborted before finishing.)
     Result<T> r = co_await h;
-    if (!h.finished()) co_return err<typename TimeoutResultT<T>::value_type>(ETIMEDOUT);
+    if (!r) co_return err<typename TimeoutResultT<T>::value_type>(ETIMEDOUT);
     co_return detail::TimeoutResult<T>::from_join(std::move(r));
   }
   co_return detail::TimeoutResult<T>::from_join(co_await h);
