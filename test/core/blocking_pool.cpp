@@ -185,3 +185,28 @@ Test(blocking_pool, getdents_runs_on_the_pool) {
   for (int i = 0; i < 3; ++i) unlink((dir + "/f" + std::to_string(i)).c_str());
   rmdir(dir.c_str());
 }
+
+namespace {
+int32_t quick(Op*) { return 1; }
+Task<int> one_quick_op() {
+  IoOp op(OpCode::Custom);
+  op->custom_fn = &quick;
+  op->force_blocking = true;
+  co_return co_await op;
+}
+}  // namespace
+
+// The worker is destroyed right after an offloaded op's completion arrived,
+// while its pool thread may still be inside post_completion(): ~Worker must
+// wait for it (ASan / TSan catch a use-after-free of the driver otherwise).
+Test(blocking_pool, worker_teardown_right_after_offload) {
+  BlockingPool pool(2, 100ms);
+  WorkerOptions o;
+  o.blocking = &pool;
+  int ok = 0;
+  for (int i = 0; i < 200; ++i) {
+    Worker w(o);
+    ok += w.block_on(one_quick_op());
+  }
+  cr_assert_eq(ok, 200);
+}

@@ -279,3 +279,53 @@ Test(task_semantics, worker_destructor_drains_live_tasks_and_ops) {
   close(p[0]);
   close(p[1]);
 }
+
+namespace {
+Task<int> join_other(JoinHandle<int>* other) {
+  Result<int> r = co_await *other;
+  co_return r ? *r : -1;
+}
+Task<int> sleep_then(int v) {
+  co_await sleep(5ms);
+  co_return v;
+}
+// A task waiting in co_await JoinHandle is aborted and freed; the joined task
+// then finishes and must not wake the freed joiner (ASan checks).
+Task<int> abort_a_joiner() {
+  auto target = spawn_local(sleep_then(3));
+  {
+    auto joiner = spawn_local(join_other(&target));
+    co_await sleep(1ms);  // joiner is suspended on target
+    joiner.abort();
+    Result<int> r = co_await joiner;
+    if (r || r.error().value() != ECANCELED) co_return -2;
+  }
+  co_await sleep(10ms);  // target finishes now
+  cr_assert(target.finished());
+  Result<int> r = co_await target;
+  co_return r ? *r : -3;
+}
+
+Task<Result<int>> timeout_of_sleeper() { co_return co_await timeout(sleep_long(), 10s); }
+// Aborting the task that awaits timeout() aborts the raced inner task too.
+Task<size_t> abort_timeout_caller() {
+  auto h = spawn_local(timeout_of_sleeper());
+  co_await sleep(2ms);
+  cr_assert_eq(Worker::current()->executor().live_tasks(), 3u);  // me, caller, inner
+  h.abort();
+  (void)co_await h;
+  for (int i = 0; i < 3; ++i) co_await yield_now();  // the inner's abort turn
+  co_return Worker::current()->executor().live_tasks();
+}
+}  // namespace
+
+Test(task_semantics, aborted_joiner_is_not_woken) {
+  Worker w;
+  cr_assert_eq(w.block_on(abort_a_joiner()), 3);
+}
+
+Test(task_semantics, aborting_timeout_caller_aborts_inner) {
+  Worker w;
+  cr_assert_eq(w.block_on(abort_timeout_caller()), 1u);  // only block_on's task
+  cr_assert_eq(w.timers().size(), 0u);
+}

@@ -226,12 +226,6 @@ class [[nodiscard]] JoinHandle {
   bool finished() const { return st_ && (st_->finished || (st_->aborted && !st_->root)); }
   uint64_t id() const { return st_ ? st_->id : 0; }
 
-  // Forget a task that waits in `co_await *this` without resuming it (a
-  // racing awaiter that was woken by something else, e.g. a timer).
-  void clear_joiner() {
-    if (st_) st_->joiner = nullptr;
-  }
-
   // Cancel the task: its frames are destroyed at the next executor turn and
   // its in-flight ops cancelled; joining it then yields ECANCELED.
   void abort();
@@ -239,17 +233,36 @@ class [[nodiscard]] JoinHandle {
   // Wait for the task. Result: the value, or ECANCELED if aborted. An
   // exception thrown by the task is rethrown here.
   auto operator co_await() noexcept {
+    // While suspended the awaiter holds a reference on the join state and is
+    // its `joiner`; if the awaiting frame is destroyed first (that task was
+    // aborted), the destructor unregisters it so finishing never wakes a
+    // freed task, also when the handle lives in another frame.
     struct Awaiter {
       detail::JoinState<T>* st;
+      TaskHeader* me = nullptr;
+      Awaiter(detail::JoinState<T>* s) : st(s) {}
+      Awaiter(const Awaiter&) = delete;
+      Awaiter& operator=(const Awaiter&) = delete;
+      ~Awaiter() {
+        if (me == nullptr) return;
+        forget();
+        st->release();  // last: await_resume may still have read st
+      }
+      // Stop being the joiner (resumed, or woken by something else).
+      void forget() noexcept {
+        if (me != nullptr && st->joiner == me) st->joiner = nullptr;
+      }
       bool await_ready() noexcept { return st->finished || (st->aborted && !st->root); }
       void await_suspend(std::coroutine_handle<> h) noexcept {
-        TaskHeader* me = current_task();
-        assert(me != nullptr && "co_await JoinHandle outside a task");
-        me->leaf = h;
-        st->joiner = me;
+        TaskHeader* cur = current_task();
+        assert(cur != nullptr && "co_await JoinHandle outside a task");
+        cur->leaf = h;
+        if (me == nullptr) st->add_ref();
+        me = cur;
+        st->joiner = cur;
       }
       Result<T> await_resume() {
-        st->joiner = nullptr;
+        forget();
         if (!st->finished) return err<T>(ECANCELED);
         if (st->exception) std::rethrow_exception(st->exception);
         if constexpr (std::is_void_v<T>) {
@@ -265,9 +278,6 @@ class [[nodiscard]] JoinHandle {
  private:
   void drop() {
     if (st_) {
-      // Whoever awaited through this handle is gone too (its frame held
-      // the handle): finishing must not wake a task that may be freed.
-      st_->joiner = nullptr;
       st_->detached = true;
       st_->release();
       st_ = nullptr;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <system_error>
+#include <thread>
 
 #include "core/op/sync_exec.hpp"
 
@@ -25,8 +26,14 @@ Worker::Worker(WorkerOptions opts)
   driver_ = make_driver(opts.driver, &err);
   if (!driver_) throw std::system_error(errno_code(err), "veloq: no usable I/O driver");
   Driver* drv = driver_.get();
-  driver_->set_offload([drv, pool = blocking_](Op* op) {
-    pool->submit([drv, op] { drv->post_completion(op, execute_sync(*op)); });
+  std::atomic<size_t>* pending = &offload_pending_;
+  driver_->set_offload([drv, pool = blocking_, pending](Op* op) {
+    pending->fetch_add(1, std::memory_order_relaxed);
+    pool->submit([drv, op, pending] {
+      drv->post_completion(op, execute_sync(*op));
+      // Last touch of worker/driver memory by this thread.
+      pending->fetch_sub(1, std::memory_order_release);
+    });
   });
   if (std::getenv("VELOQ_TRACE") != nullptr) {
     std::fprintf(stderr, "veloq: backend=%s %s\n", backend_name(driver_->backend()),
@@ -43,6 +50,9 @@ Worker::~Worker() {
     driver_->poll(1'000'000);
     exec_.run(~size_t{0});
   }
+  // The last completion may have been dispatched while its pool thread is
+  // still inside post_completion() (waking the driver): let it return.
+  while (offload_pending_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
 }
 
 void Worker::run_ready() {

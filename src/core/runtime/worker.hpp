@@ -6,6 +6,7 @@
 // per core, is what Runtime (multi-core issue) builds on this.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -96,6 +97,9 @@ class Worker {
     if constexpr (!std::is_void_v<T>) return std::move(*r);
   }
 
+  // Offloaded jobs not yet returned from post_completion(): ~Worker waits
+  // for 0 so a pool thread never touches a destroyed driver.
+  std::atomic<size_t> offload_pending_{0};
   std::unique_ptr<Driver> driver_;
   OpRegistry ops_;
   Executor exec_;

@@ -15,7 +15,8 @@
 // against a timer. If the timer wins, the inner task is aborted (its frames
 // are destroyed; in-flight ops are cancelled per the cancel invariant) and
 // the result is ETIMEDOUT; the call returns once the inner frames are gone.
-// An exception thrown by the inner task is rethrown at the co_await.
+// An exception thrown by the inner task is rethrown at the co_await. If the
+// task awaiting timeout() is aborted, the inner task is aborted with it.
 //
 // Result shape (choice): timeout(Task<T>) gives Result<T>, but
 // timeout(Task<Result<U>>) is flattened to Result<U> (not Result<Result<U>>):
@@ -83,25 +84,34 @@ template <class T>
 class RaceAwaiter {
  public:
   RaceAwaiter(JoinHandle<T>& h, TaskTimer& timer, uint64_t deadline_ns)
-      : handle_(h), timer_(timer), deadline_ns_(deadline_ns) {}
+      : handle_(h), join_(h.operator co_await()), timer_(timer), deadline_ns_(deadline_ns) {}
   bool await_ready() const noexcept {
     return handle_.finished() || deadline_ns_ <= monotonic_ns();
   }
   void await_suspend(std::coroutine_handle<> h) {
-    auto join = handle_.operator co_await();
-    join.await_suspend(h);  // records h as our leaf, us as the joiner
+    join_.await_suspend(h);  // records h as our leaf, us as the joiner
     timer_.arm(deadline_ns_, current_task());
   }
   bool await_resume() {
     timer_.disarm();
-    handle_.clear_joiner();  // woken by the timer: the task must not wake us
+    join_.forget();  // woken by the timer: the task must not wake us
     return handle_.finished();
   }
 
  private:
+  using JoinAwaiter = decltype(std::declval<JoinHandle<T>&>().operator co_await());
   JoinHandle<T>& handle_;
+  JoinAwaiter join_;
   TaskTimer& timer_;
   uint64_t deadline_ns_;
+};
+
+// Aborts the raced task if the racing frame is destroyed first (the task
+// calling timeout() was itself aborted): the inner task is part of it.
+template <class T>
+struct AbortUnlessDone {
+  JoinHandle<T>& handle;
+  ~AbortUnlessDone() { handle.abort(); }  // no-op once finished or destroyed
 };
 
 template <class T>
@@ -134,6 +144,7 @@ template <class T>
 Task<TimeoutResultT<T>> deadline(Task<T> t, uint64_t deadline_ns) {
   Worker& w = detail::current_worker_for_time();
   JoinHandle<T> h = w.spawn_local(std::move(t), "deadline");
+  detail::AbortUnlessDone<T> abort_guard{h};
   detail::TaskTimer timer(w);
   const bool finished = co_await detail::RaceAwaiter<T>(h, timer, deadline_ns);
   if (!finished) {
