@@ -269,3 +269,55 @@ Test(timer_wheel, many_adds_and_removes_keep_size) {
   cr_assert_eq(log.order.size(), 5000 - removed);
   for (Rec* r : log.order) cr_assert(r->id % 2 == 1);
 }
+
+// Model check: random adds (past, near, every level, overflow), removes and
+// fires with small and huge time jumps; every fire_expired() must fire
+// exactly the armed entries with deadline <= now, in (deadline, seq) order.
+Test(timer_wheel, matches_reference_model) {
+  TimerWheel w;
+  Log log;
+  g_log = &log;
+  std::mt19937_64 rng(2024);
+  uint64_t now = monotonic_ns();
+  std::vector<std::unique_ptr<Rec>> pool;
+  std::vector<Rec*> armed_order;  // insertion order of armed entries
+  int next_id = 0;
+  const uint64_t spans[] = {kMs, 256 * kMs, 65536 * kMs, 16'777'216ull * kMs,
+                            4'294'967'296ull * kMs * 3};
+  for (int step = 0; step < 20000; ++step) {
+    unsigned op = unsigned(rng() % 10);
+    if (op < 5) {
+      pool.push_back(std::make_unique<Rec>());
+      uint64_t span = spans[rng() % std::size(spans)];
+      uint64_t d = (rng() % 8 == 0) ? now - rng() % (10 * kMs) : now + rng() % span;
+      arm(w, *pool.back(), d, next_id++);
+      armed_order.push_back(pool.back().get());
+    } else if (op < 7 && !armed_order.empty()) {
+      size_t i = rng() % armed_order.size();
+      w.remove(&armed_order[i]->e);
+      armed_order.erase(armed_order.begin() + long(i));
+    } else {
+      uint64_t next = w.next_deadline_ns();
+      uint64_t truth = UINT64_MAX;
+      for (Rec* r : armed_order) truth = std::min(truth, r->e.deadline_ns);
+      cr_assert(next <= truth, "next_deadline_ns later than the nearest deadline");
+      if (truth == UINT64_MAX) cr_assert_eq(next, UINT64_MAX);
+      // Jump: sometimes exactly to next, sometimes a little, rarely far.
+      unsigned j = unsigned(rng() % 4);
+      if (j == 0 && next != UINT64_MAX) now = std::max(now, next);
+      else if (j == 3 && rng() % 50 == 0) now += rng() % (spans[4]);
+      else now += rng() % (3 * kMs);
+      std::vector<Rec*> expect;
+      for (Rec* r : armed_order)
+        if (r->e.deadline_ns <= now) expect.push_back(r);
+      std::stable_sort(expect.begin(), expect.end(), [](Rec* a, Rec* b) {
+        return a->e.deadline_ns < b->e.deadline_ns;
+      });
+      log.order.clear();
+      cr_assert_eq(fire(w, log, now), expect.size());
+      cr_assert(log.order == expect, "fired set/order differs from the model at step %d", step);
+      std::erase_if(armed_order, [&](Rec* r) { return r->e.deadline_ns <= now; });
+    }
+    cr_assert_eq(w.size(), armed_order.size());
+  }
+}

@@ -19,21 +19,6 @@ constexpr uint64_t kSlotMask = 255;
 // Start at the current time so real deadlines land in low levels at once.
 TimerWheel::TimerWheel() : cur_tick_(monotonic_ns() / kTickNs) {}
 
-TimerWheel::~TimerWheel() {
-  auto drop_all = [](List& l) {
-    while (!l.empty()) {
-      TimerEntry* e = l.head.next;
-      unlink(e);
-      e->armed = false;
-    }
-  };
-  for (auto& level : slots_)
-    for (auto& slot : level) drop_all(slot);
-  drop_all(near_);
-  drop_all(overflow_);
-  drop_all(firing_);
-}
-
 void TimerWheel::link_back(List& l, TimerEntry* e) {
   e->prev = l.head.prev;
   e->next = &l.head;

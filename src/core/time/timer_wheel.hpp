@@ -44,8 +44,9 @@ class TimerWheel {
   TimerWheel();
   TimerWheel(const TimerWheel&) = delete;
   TimerWheel& operator=(const TimerWheel&) = delete;
-  // Entries still armed are unlinked (not fired).
-  ~TimerWheel();
+  // Does not touch entries still armed (they may already be gone); whoever
+  // owns an entry must not remove() it after the wheel is destroyed.
+  ~TimerWheel() = default;
 
   // Arm `e` (must not be armed). A deadline in the past fires at the next
   // fire_expired() call.
