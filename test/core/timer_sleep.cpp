@@ -210,3 +210,31 @@ Test(timer_sleep, timeout_rethrows_inner_exception) {
   cr_assert(w.block_on(timeout_rethrows()));
   cr_assert_eq(w.timers().size(), 0u);
 }
+
+namespace {
+uint64_t cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+}
+Task<void> sleep_chain() {
+  // Mid-tick deadlines (level 0) and one that cascades from level 1.
+  for (int i = 0; i < 20; ++i) co_await sleep(std::chrono::nanoseconds(2'500'000 + i * 77'777));
+  co_await sleep(280ms);
+}
+}  // namespace
+
+// The worker's single ring wait must end at the nearest deadline and not
+// spin until it: a sleeping worker uses little CPU. (Bound is generous: a
+// spinning worker would burn ~all of the ~340 ms.)
+Test(timer_sleep, sleeping_worker_does_not_spin) {
+  Worker w;
+  const uint64_t wall0 = monotonic_ns();
+  const uint64_t cpu0 = cpu_ns();
+  w.block_on(sleep_chain());
+  const uint64_t cpu = cpu_ns() - cpu0;
+  const uint64_t wall = monotonic_ns() - wall0;
+  cr_assert(wall >= 330'000'000u);
+  cr_assert(cpu < wall / 4, "worker spun: cpu %llu ns over wall %llu ns",
+            (unsigned long long)cpu, (unsigned long long)wall);
+}
