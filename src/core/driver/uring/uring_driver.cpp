@@ -512,7 +512,12 @@ void UringDriver::post_completion(Op* op, int32_t res) {
 }
 
 void UringDriver::finish(Op* op, int32_t res, uint32_t flags) {
-  if ((flags & kOpMore) == 0) --in_flight_;
+  if ((flags & kOpMore) == 0) {
+    --in_flight_;
+    // A cancel still waiting for an SQE must not outlive its op: the slot may
+    // be reused by a new op at the same address (user_data) right after.
+    if (!cancel_backlog_.empty()) std::erase(cancel_backlog_, op);
+  }
   ++stats_.completed;
   op_dispatch(op, res, flags);
 }
