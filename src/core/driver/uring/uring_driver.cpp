@@ -603,6 +603,10 @@ int UringDriver::reap() {
         res = -EOPNOTSUPP;
       }
       if (retry_on_pool(op, res, c.flags)) continue;
+      // A detached op's selected buffer has no reader: hand it back now.
+      if ((c.flags & IORING_CQE_F_BUFFER) && op->detached) {
+        recycle_buffer(uint16_t(op->args.mask), uint16_t(c.flags >> IORING_CQE_BUFFER_SHIFT));
+      }
       // Raw CQE flags: kOpMore == IORING_CQE_F_MORE, buffer id for recv.
       finish(op, res, c.flags);
       ++n;
