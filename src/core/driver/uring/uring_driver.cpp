@@ -159,10 +159,26 @@ void UringDriver::probe(const DriverOptions& opts) {
   // with SEND_ZC's 6.0 generation; the probe has no flag for them.
   feat_.multishot_accept = feat_.send_zc && !disabled(opts, "multishot_accept");
   feat_.multishot_recv = feat_.send_zc && !disabled(opts, "multishot_recv");
-  feat_.buf_ring = feat_.send_zc && !disabled(opts, "buf_ring");
+  feat_.buf_ring = probe_buf_ring() && !disabled(opts, "buf_ring");
+  feat_.multishot_recv = feat_.multishot_recv && feat_.buf_ring;
   feat_.registered_files = !disabled(opts, "registered_files");
   feat_.registered_buffers = !disabled(opts, "registered_buffers");
   if (pr) io_uring_free_probe(pr);
+}
+
+// Real check for provided buffer rings (5.19+): register a one-entry ring
+// under a group id nobody uses, then unregister it.
+bool UringDriver::probe_buf_ring() {
+  void* mem = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return false;
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(mem);
+  reg.ring_entries = 1;
+  reg.bgid = 0xFFFF;
+  bool ok = io_uring_register_buf_ring(&ring_, &reg, 0) == 0;
+  if (ok) io_uring_unregister_buf_ring(&ring_, 0xFFFF);
+  ::munmap(mem, 4096);
+  return ok;
 }
 
 UringDriver::~UringDriver() {
@@ -619,6 +635,17 @@ int UringDriver::poll(int64_t timeout_ns) {
   if (int e = enter_enabled(); e < 0) return e;
   arm_wake();
   flush_backlog();
+  // Never block with work still in the backlog or the wake read unarmed (a
+  // full SQ): an op stuck in the backlog behind long-running reads would
+  // wait forever, and wake()/post_completion() could not interrupt us. The
+  // SQ is consumed at submit time, so submit-and-refill until all is out.
+  while (backlog_head_ != nullptr || !cancel_backlog_.empty() || !wake_armed_) {
+    int r = submit_sq();
+    if (r == -EEXIST) return -EEXIST;
+    if (r <= 0) break;
+    arm_wake();
+    flush_backlog();
+  }
   int n = dispatch_local();
   if (n > 0 || !local_.empty()) timeout_ns = 0;
   int r = 0;

@@ -49,7 +49,7 @@ class UringDriver final : public Driver {
   size_t in_flight() const override { return in_flight_; }
   int pollable_fd() const override { return ring_.ring_fd; }
 
-  // Provided buffer ring `bgid` of `count` (power of two, <= 32768) buffers
+  // Provided buffer ring `bgid` (0..0xFFFE) of `count` (power of two, <= 32768) buffers
   // of `size` bytes, for multishot Recv (op->multishot, op->args.mask = bgid).
   // Returns 0 or -errno (-EOPNOTSUPP when buf_ring is absent/disabled).
   int setup_buf_group(uint16_t bgid, unsigned count, size_t size);
@@ -74,6 +74,7 @@ class UringDriver final : public Driver {
   UringDriver() = default;
   int init(const DriverOptions& opts);
   void probe(const DriverOptions& opts);
+  bool probe_buf_ring();
   // Fill an SQE for `op`. False when the SQ is full (op goes to backlog).
   bool start(Op* op);
   void offload(Op* op);
