@@ -206,3 +206,43 @@ Test(driver_uring_multishot, recv_without_group_fails_cleanly, .timeout = 10) {
   cr_assert_eq(s.last_res, -EOPNOTSUPP);
   reg.release(op);
 }
+
+// VELOQ_URING_DISABLE=multishot_accept,buf_ring: a multishot accept runs as
+// a single-shot one (one final completion; the caller re-arms), and buffer
+// groups are refused, so multishot recv is unavailable.
+Test(driver_uring_multishot, masked_features_degrade, .timeout = 10) {
+  ::setenv("VELOQ_URING_DISABLE", "multishot_accept,buf_ring", 1);
+  auto d = driver_from_env();
+  UringDriver* u = uring_or_skip(*d);
+  cr_assert(!u->features().multishot_accept);
+  cr_assert(!u->features().buf_ring);
+  cr_assert(!u->features().multishot_recv);
+  cr_assert_eq(u->setup_buf_group(3, 4, 64), -EOPNOTSUPP);
+  OpRegistry reg;
+  sockaddr_in a;
+  int l = listener(&a);
+  Accepted acc;
+  Op* op = reg.acquire(OpCode::Accept);
+  op->owner = &acc;
+  op->on_complete = &on_accept;
+  op->multishot = true;
+  op->args.fd = l;
+  op->args.flags = SOCK_CLOEXEC;
+  d->prepare(op);
+  d->poll(0);
+  int c1 = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int c2 = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  cr_assert_eq(::connect(c1, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  cr_assert_eq(::connect(c2, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  cr_assert(poll_until(*d, [&] { return acc.finals > 0; }));
+  d->poll(10'000'000);
+  cr_assert_eq(acc.finals, 1);
+  cr_assert_eq(acc.fds.size(), 1u, "single-shot accept took %zu connections", acc.fds.size());
+  cr_assert_geq(acc.final_res, 0);
+  cr_assert_eq(d->in_flight(), 0u);
+  reg.release(op);
+  for (int fd : acc.fds) ::close(fd);
+  ::close(c1);
+  ::close(c2);
+  ::close(l);
+}
