@@ -6,7 +6,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -283,9 +286,20 @@ bool UringDriver::start(Op* op) {
     local_.emplace_back(op, -EOPNOTSUPP);
     return true;
   }
+  if (c == OpCode::SyncFileRange && op->args.len > UINT32_MAX) {
+    // The SQE's len field is 32-bit; a larger range runs as the syscall.
+    op->state = OpState::InFlight;
+    offload(op);
+    return true;
+  }
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   if (sqe == nullptr) return false;
-  const OpArgs& a = op->args;
+  OpArgs a = op->args;
+  // The kernel caps one transfer at MAX_RW_COUNT anyway; clamping keeps a
+  // huge length a short transfer instead of wrapping in the 32-bit SQE field.
+  if (c == OpCode::Read || c == OpCode::Write || c == OpCode::Recv || c == OpCode::Send) {
+    a.len = std::min<uint64_t>(a.len, 0x7ffff000);
+  }
   switch (c) {
     case OpCode::Nop: io_uring_prep_nop(sqe); break;
     case OpCode::Read:
