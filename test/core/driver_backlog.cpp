@@ -7,6 +7,8 @@
 
 #include <vector>
 
+#include "core/runtime/io.hpp"
+#include "core/runtime/worker.hpp"
 #include "support/driver_helpers.hpp"
 
 using namespace veloq;
@@ -144,4 +146,35 @@ Test(driver_backlog, backlog_not_starved_by_blocked_ops, .timeout = 10) {
   cr_assert_eq(reg.live(), 0u);
   ::close(p[0]);
   ::close(p[1]);
+}
+
+// The same through a Worker: 1000 tasks awaiting ops on a 4-entry ring.
+namespace {
+Task<int> one_op(int i) {
+  if (i % 2 == 0) {
+    IoOp op(OpCode::Nop);
+    co_return co_await op == 0 ? 1 : 0;
+  }
+  IoOp op(OpCode::Timeout);
+  auto* ts = reinterpret_cast<__kernel_timespec*>(op->own_bytes(sizeof(__kernel_timespec)));
+  *ts = {0, 500'000};
+  op->args.addr = ts;
+  co_return co_await op == -ETIME ? 1 : 0;
+}
+Task<int> thousand_tasks() {
+  std::vector<JoinHandle<int>> hs;
+  for (int i = 0; i < 1000; ++i) hs.push_back(spawn_local(one_op(i)));
+  int ok = 0;
+  for (auto& h : hs) ok += (co_await h).value();
+  co_return ok;
+}
+}  // namespace
+
+Test(driver_backlog, worker_with_sq_of_4_runs_1000_tasks, .timeout = 30) {
+  WorkerOptions o;
+  o.driver.sq_entries = 4;
+  Worker w(o);
+  cr_assert_eq(w.block_on(thousand_tasks()), 1000);
+  cr_assert_eq(w.driver().in_flight(), 0u);
+  cr_assert_eq(w.ops().live(), 0u);
 }
