@@ -30,6 +30,10 @@ bool disabled(const DriverOptions& opts, std::string_view name) {
   while (!s.empty()) {
     size_t comma = s.find(',');
     std::string_view item = s.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    // "all": every feature and opcode off (everything on the blocking pool;
+    // a stress mode — pool ops cannot be cancelled while they block).
     if (item == name || item == "all") return true;
     if (comma == std::string_view::npos) break;
     s.remove_prefix(comma + 1);
