@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "core/runtime/io.hpp"
@@ -115,4 +116,16 @@ Test(driver_uring_probe, trace_prints_probe) {
   std::string s(text, n);
   cr_assert(s.find("backend=uring") != std::string::npos, "trace output: %s", s.c_str());
   cr_assert(s.find("pool_ops=") != std::string::npos, "trace output: %s", s.c_str());
+}
+
+Test(driver_uring_probe, cq_smaller_than_sq_is_clamped_not_refused) {
+  DriverOptions o = DriverOptions::from_env();
+  if (o.backend != Backend::Uring) cr_skip("io_uring backend not in use");
+  o.sq_entries = 64;
+  o.cq_entries = 8;
+  o.allow_fallback = false;
+  int err = 0;
+  auto d = make_driver(o, &err);
+  cr_assert(d != nullptr, "uring refused sq=64 cq=8: %s", std::strerror(err));
+  cr_assert_eq(d->backend(), Backend::Uring);
 }

@@ -118,11 +118,13 @@ int UringDriver::init(const DriverOptions& opts) {
     if (!a.usable) continue;
     io_uring_params p{};
     p.flags = a.flags;
+    const unsigned sq = opts.sq_entries == 0 ? 256 : opts.sq_entries;
     if (opts.cq_entries != 0) {
+      // The kernel refuses a CQ smaller than the SQ (EINVAL): clamp up.
       p.flags |= IORING_SETUP_CQSIZE;
-      p.cq_entries = opts.cq_entries;
+      p.cq_entries = std::max(opts.cq_entries, sq);
     }
-    int r = io_uring_queue_init_params(opts.sq_entries == 0 ? 256 : opts.sq_entries, &ring_, &p);
+    int r = io_uring_queue_init_params(sq, &ring_, &p);
     if (r == 0) {
       ring_ok_ = true;
       enabled_ = (a.flags & IORING_SETUP_R_DISABLED) == 0;
