@@ -511,7 +511,7 @@ void UringDriver::on_wake(Op* op, int32_t, uint32_t) {
 
 int UringDriver::submit_sq() {
   for (int tries = 0;; ++tries) {
-    int r = io_uring_submit(&ring_);
+    int r = fake_busy_ > 0 ? (--fake_busy_, -EBUSY) : io_uring_submit(&ring_);
     // EBUSY: the kernel holds overflowed completions it cannot flush into a
     // full CQ and refuses new work. Make room by reaping, then retry. (With
     // IORING_FEAT_NODROP this is rare; bounded so a stuck ring can't spin.)

@@ -69,6 +69,9 @@ class UringDriver final : public Driver {
   // fallback logic as -EOPNOTSUPP (as a kernel rejecting it at run time
   // would), so the op is re-run once on the blocking pool.
   void reject_next_for_test(OpCode c) { fake_reject_ = int(c); }
+  // Test hook: the next `n` submits report -EBUSY (as a kernel with an
+  // unflushable CQ overflow does) without submitting anything.
+  void busy_next_submits_for_test(int n) { fake_busy_ = n; }
 
  private:
   UringDriver() = default;
@@ -117,6 +120,7 @@ class UringDriver final : public Driver {
   size_t arena_len_ = 0;
   uint64_t fixed_io_ = 0;
   int fake_reject_ = -1;
+  int fake_busy_ = 0;
 
   int event_fd_ = -1;
   Op wake_op_;
