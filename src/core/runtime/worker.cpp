@@ -1,5 +1,6 @@
 #include "core/runtime/worker.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <system_error>
@@ -47,7 +48,9 @@ Worker::~Worker() {
   // Every op handed to the driver must deliver its last completion before the
   // slab (and the buffers the ops own) may go away.
   while (driver_->in_flight() > 0) {
-    driver_->poll(1'000'000);
+    // EEXIST: destroyed on a thread that is not the ring's single issuer; the
+    // kernel will not run completions for us, so waiting would hang forever.
+    if (driver_->poll(1'000'000) == -EEXIST) break;
     exec_.run(~size_t{0});
   }
   // The last completion may have been dispatched while its pool thread is
@@ -69,7 +72,12 @@ void Worker::poll_io(bool may_block) {
     uint64_t next = timers_.next_deadline_ns();
     timeout = next == UINT64_MAX ? -1 : (next > now_ns_ ? int64_t(next - now_ns_) : 0);
   }
-  driver_->poll(timeout);
+  // EEXIST: the ring's single issuer is another thread (the first one that
+  // drove this worker). Nothing can progress here; say so instead of spinning.
+  if (driver_->poll(timeout) == -EEXIST) {
+    throw std::system_error(errno_code(EEXIST),
+                            "veloq: worker driven from a thread other than its first driver thread");
+  }
   update_time();
   timers_.fire_expired(now_ns_);
 }

@@ -1,13 +1,20 @@
 #include "core/driver/uring/uring_driver.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
+
+#include "core/op/sync_exec.hpp"
 
 namespace veloq {
 
@@ -23,6 +30,10 @@ bool disabled(const DriverOptions& opts, std::string_view name) {
   while (!s.empty()) {
     size_t comma = s.find(',');
     std::string_view item = s.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    // "all": every feature and opcode off (everything on the blocking pool;
+    // a stress mode — pool ops cannot be cancelled while they block).
     if (item == name || item == "all") return true;
     if (comma == std::string_view::npos) break;
     s.remove_prefix(comma + 1);
@@ -107,11 +118,13 @@ int UringDriver::init(const DriverOptions& opts) {
     if (!a.usable) continue;
     io_uring_params p{};
     p.flags = a.flags;
+    const unsigned sq = opts.sq_entries == 0 ? 256 : opts.sq_entries;
     if (opts.cq_entries != 0) {
+      // The kernel refuses a CQ smaller than the SQ (EINVAL): clamp up.
       p.flags |= IORING_SETUP_CQSIZE;
-      p.cq_entries = opts.cq_entries;
+      p.cq_entries = std::max(opts.cq_entries, sq);
     }
-    int r = io_uring_queue_init_params(opts.sq_entries == 0 ? 256 : opts.sq_entries, &ring_, &p);
+    int r = io_uring_queue_init_params(sq, &ring_, &p);
     if (r == 0) {
       ring_ok_ = true;
       enabled_ = (a.flags & IORING_SETUP_R_DISABLED) == 0;
@@ -120,7 +133,7 @@ int UringDriver::init(const DriverOptions& opts) {
       feat_.coop_taskrun = a.flags & IORING_SETUP_COOP_TASKRUN;
       feat_.ext_arg = (p.features & IORING_FEAT_EXT_ARG) && !disabled(opts, "ext_arg");
       feat_.nodrop = p.features & IORING_FEAT_NODROP;
-      probe(opts, a.flags);
+      probe(opts);
       break;
     }
     last = -r;
@@ -141,8 +154,7 @@ int UringDriver::init(const DriverOptions& opts) {
   return 0;
 }
 
-void UringDriver::probe(const DriverOptions& opts, unsigned setup_flags) {
-  (void)setup_flags;
+void UringDriver::probe(const DriverOptions& opts) {
   io_uring_probe* pr = io_uring_get_probe_ring(&ring_);
   for (size_t i = 0; i < size_t(OpCode::kCount); ++i) {
     int k = kernel_opcode(OpCode(i));
@@ -156,15 +168,108 @@ void UringDriver::probe(const DriverOptions& opts, unsigned setup_flags) {
   // with SEND_ZC's 6.0 generation; the probe has no flag for them.
   feat_.multishot_accept = feat_.send_zc && !disabled(opts, "multishot_accept");
   feat_.multishot_recv = feat_.send_zc && !disabled(opts, "multishot_recv");
-  feat_.buf_ring = feat_.send_zc && !disabled(opts, "buf_ring");
+  feat_.buf_ring = probe_buf_ring() && !disabled(opts, "buf_ring");
+  feat_.multishot_recv = feat_.multishot_recv && feat_.buf_ring;
   feat_.registered_files = !disabled(opts, "registered_files");
   feat_.registered_buffers = !disabled(opts, "registered_buffers");
   if (pr) io_uring_free_probe(pr);
 }
 
+// Real check for provided buffer rings (5.19+): register a one-entry ring
+// under a group id nobody uses, then unregister it.
+bool UringDriver::probe_buf_ring() {
+  void* mem = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return false;
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(mem);
+  reg.ring_entries = 1;
+  reg.bgid = 0xFFFF;
+  bool ok = io_uring_register_buf_ring(&ring_, &reg, 0) == 0;
+  if (ok) io_uring_unregister_buf_ring(&ring_, 0xFFFF);
+  ::munmap(mem, 4096);
+  return ok;
+}
+
 UringDriver::~UringDriver() {
   if (ring_ok_) io_uring_queue_exit(&ring_);
   if (event_fd_ >= 0) ::close(event_fd_);
+  // The ring (and its buffer-ring registrations) is gone: free the memory.
+  for (BufGroup& g : groups_) {
+    ::munmap(g.ring, g.ring_bytes);
+    std::free(g.data);
+  }
+}
+
+const UringDriver::BufGroup* UringDriver::find_group(uint16_t bgid) const {
+  for (const BufGroup& g : groups_) {
+    if (g.bgid == bgid) return &g;
+  }
+  return nullptr;
+}
+
+int UringDriver::setup_buf_group(uint16_t bgid, unsigned count, size_t size) {
+  if (!feat_.buf_ring) return -EOPNOTSUPP;
+  if (count == 0 || count > 32768 || (count & (count - 1)) != 0 || size == 0 ||
+      size > (1u << 20) || find_group(bgid) != nullptr) {
+    return -EINVAL;
+  }
+  BufGroup g;
+  g.bgid = bgid;
+  g.count = count;
+  g.size = size;
+  g.ring_bytes = (count * sizeof(io_uring_buf) + 4095) & ~size_t{4095};
+  void* mem = ::mmap(nullptr, g.ring_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+  if (mem == MAP_FAILED) return -errno;
+  g.ring = static_cast<io_uring_buf_ring*>(mem);
+  g.data = static_cast<std::byte*>(std::aligned_alloc(4096, (count * size + 4095) & ~size_t{4095}));
+  if (g.data == nullptr) {
+    ::munmap(mem, g.ring_bytes);
+    return -ENOMEM;
+  }
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(g.ring);
+  reg.ring_entries = count;
+  reg.bgid = bgid;
+  int r = io_uring_register_buf_ring(&ring_, &reg, 0);
+  if (r < 0) {
+    ::munmap(mem, g.ring_bytes);
+    std::free(g.data);
+    return r;
+  }
+  io_uring_buf_ring_init(g.ring);
+  const int mask = io_uring_buf_ring_mask(count);
+  for (unsigned i = 0; i < count; ++i) {
+    io_uring_buf_ring_add(g.ring, g.data + i * size, unsigned(size), uint16_t(i), mask, int(i));
+  }
+  io_uring_buf_ring_advance(g.ring, int(count));
+  groups_.push_back(g);
+  return 0;
+}
+
+std::byte* UringDriver::buf_group_data(uint16_t bgid, uint16_t bid) const {
+  const BufGroup* g = find_group(bgid);
+  if (g == nullptr || bid >= g->count) return nullptr;
+  return g->data + size_t(bid) * g->size;
+}
+
+void UringDriver::recycle_buffer(uint16_t bgid, uint16_t bid) {
+  const BufGroup* g = find_group(bgid);
+  if (g == nullptr || bid >= g->count) return;
+  io_uring_buf_ring_add(g->ring, g->data + size_t(bid) * g->size, unsigned(g->size), bid,
+                        io_uring_buf_ring_mask(g->count), 0);
+  io_uring_buf_ring_advance(g->ring, 1);
+}
+
+bool UringDriver::register_buffer_arena(void* base, size_t len) {
+  if (!feat_.registered_buffers || arena_len_ != 0 || base == nullptr || len == 0) return false;
+  iovec iov{base, len};
+  // Refusal (ENOMEM under RLIMIT_MEMLOCK, EFAULT...) is not an error for the
+  // caller: ops keep using plain READ/WRITE on the same memory.
+  if (io_uring_register_buffers(&ring_, &iov, 1) < 0) return false;
+  arena_ = static_cast<std::byte*>(base);
+  arena_len_ = len;
+  return true;
 }
 
 void UringDriver::prepare(Op* op) {
@@ -177,28 +282,67 @@ bool UringDriver::start(Op* op) {
   const OpCode c = op->code;
   if (op->force_blocking || !feat_.opcode[size_t(c)]) {
     op->state = OpState::InFlight;
-    ++stats_.offloaded;
-    if (offload_) {
-      offload_(op);
-    } else {
-      local_.emplace_back(op, -EOPNOTSUPP);
-    }
+    offload(op);
+    return true;
+  }
+  if (c == OpCode::Recv && op->multishot &&
+      (!feat_.multishot_recv || find_group(uint16_t(op->args.mask)) == nullptr)) {
+    // Multishot recv needs a provided buffer group; without one it cannot run.
+    op->state = OpState::InFlight;
+    local_.emplace_back(op, -EOPNOTSUPP);
+    return true;
+  }
+  if (c == OpCode::SyncFileRange && op->args.len > UINT32_MAX) {
+    // The SQE's len field is 32-bit; a larger range runs as the syscall.
+    op->state = OpState::InFlight;
+    offload(op);
     return true;
   }
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   if (sqe == nullptr) return false;
-  const OpArgs& a = op->args;
+  OpArgs a = op->args;
+  // The kernel caps one transfer at MAX_RW_COUNT anyway; clamping keeps a
+  // huge length a short transfer instead of wrapping in the 32-bit SQE field.
+  if (c == OpCode::Read || c == OpCode::Write || c == OpCode::Recv || c == OpCode::Send) {
+    a.len = std::min<uint64_t>(a.len, 0x7ffff000);
+  }
   switch (c) {
     case OpCode::Nop: io_uring_prep_nop(sqe); break;
-    case OpCode::Read: io_uring_prep_read(sqe, a.fd, a.addr, unsigned(a.len), a.off); break;
-    case OpCode::Write: io_uring_prep_write(sqe, a.fd, a.addr, unsigned(a.len), a.off); break;
+    case OpCode::Read:
+    case OpCode::Write: {
+      auto* p = static_cast<std::byte*>(a.addr);
+      const bool fixed = arena_len_ != 0 && p >= arena_ && a.len <= arena_len_ &&
+                         size_t(p - arena_) <= arena_len_ - a.len;
+      if (fixed) {
+        ++fixed_io_;
+        if (c == OpCode::Read) {
+          io_uring_prep_read_fixed(sqe, a.fd, a.addr, unsigned(a.len), a.off, 0);
+        } else {
+          io_uring_prep_write_fixed(sqe, a.fd, a.addr, unsigned(a.len), a.off, 0);
+        }
+      } else if (c == OpCode::Read) {
+        io_uring_prep_read(sqe, a.fd, a.addr, unsigned(a.len), a.off);
+      } else {
+        io_uring_prep_write(sqe, a.fd, a.addr, unsigned(a.len), a.off);
+      }
+      break;
+    }
     case OpCode::Readv:
       io_uring_prep_readv(sqe, a.fd, static_cast<const iovec*>(a.addr), unsigned(a.len), a.off);
       break;
     case OpCode::Writev:
       io_uring_prep_writev(sqe, a.fd, static_cast<const iovec*>(a.addr), unsigned(a.len), a.off);
       break;
-    case OpCode::Recv: io_uring_prep_recv(sqe, a.fd, a.addr, a.len, int(a.flags)); break;
+    case OpCode::Recv:
+      if (op->multishot) {
+        // Each CQE names the provided buffer it filled (kOpBufferSelected).
+        io_uring_prep_recv_multishot(sqe, a.fd, nullptr, 0, int(a.flags));
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = uint16_t(a.mask);
+      } else {
+        io_uring_prep_recv(sqe, a.fd, a.addr, a.len, int(a.flags));
+      }
+      break;
     case OpCode::Send:
       io_uring_prep_send(sqe, a.fd, a.addr, a.len, int(a.flags) | MSG_NOSIGNAL);
       break;
@@ -209,8 +353,15 @@ bool UringDriver::start(Op* op) {
       io_uring_prep_sendmsg(sqe, a.fd, static_cast<const msghdr*>(a.addr), a.flags | MSG_NOSIGNAL);
       break;
     case OpCode::Accept:
-      io_uring_prep_accept(sqe, a.fd, static_cast<sockaddr*>(a.addr),
-                           static_cast<socklen_t*>(a.addr2), int(a.flags));
+      // Multishot when asked and available; otherwise a single-shot accept
+      // whose one completion (no kOpMore) ends the op: callers re-arm.
+      if (op->multishot && feat_.multishot_accept) {
+        io_uring_prep_multishot_accept(sqe, a.fd, static_cast<sockaddr*>(a.addr),
+                                       static_cast<socklen_t*>(a.addr2), int(a.flags));
+      } else {
+        io_uring_prep_accept(sqe, a.fd, static_cast<sockaddr*>(a.addr),
+                             static_cast<socklen_t*>(a.addr2), int(a.flags));
+      }
       break;
     case OpCode::Connect:
       io_uring_prep_connect(sqe, a.fd, static_cast<const sockaddr*>(a.addr), socklen_t(a.len));
@@ -263,6 +414,15 @@ bool UringDriver::start(Op* op) {
   op->state = OpState::InFlight;
   ++stats_.submitted;
   return true;
+}
+
+void UringDriver::offload(Op* op) {
+  ++stats_.offloaded;
+  if (offload_) {
+    offload_(op);
+  } else {
+    local_.emplace_back(op, -EOPNOTSUPP);
+  }
 }
 
 void UringDriver::push_backlog(Op* op) {
@@ -323,16 +483,17 @@ void UringDriver::cancel(Op* op) {
   io_uring_sqe_set_data64(sqe, kIgnoreTag);
 }
 
-bool UringDriver::enter_enabled() {
-  if (enabled_) return true;
+int UringDriver::enter_enabled() {
+  if (enabled_) return 0;
   // Raw register call: Debian's liburing 2.3 declares io_uring_enable_rings
-  // but its shared library does not export it.
+  // but its shared library does not export it. The calling thread becomes
+  // the ring's single issuer.
   if (::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) <
       0) {
-    return false;
+    return -errno;
   }
   enabled_ = true;
-  return true;
+  return 0;
 }
 
 void UringDriver::arm_wake() {
@@ -348,10 +509,26 @@ void UringDriver::on_wake(Op* op, int32_t, uint32_t) {
   static_cast<UringDriver*>(op->owner)->wake_armed_ = false;
 }
 
+int UringDriver::submit_sq() {
+  for (int tries = 0;; ++tries) {
+    int r = fake_busy_ > 0 ? (--fake_busy_, -EBUSY) : io_uring_submit(&ring_);
+    // EBUSY: the kernel holds overflowed completions it cannot flush into a
+    // full CQ and refuses new work. Make room by reaping, then retry. (With
+    // IORING_FEAT_NODROP this is rare; bounded so a stuck ring can't spin.)
+    if (r == -EBUSY && tries < 8) {
+      reap();
+      continue;
+    }
+    if (r == -EINTR && tries < 8) continue;
+    return r;
+  }
+}
+
 int UringDriver::submit() {
-  if (!enter_enabled()) return -EBADFD;
+  if (int e = enter_enabled(); e < 0) return e;
   flush_backlog();
-  int r = io_uring_submit(&ring_);
+  int r = submit_sq();
+  if (r < 0) return r;
   flush_backlog();
   return r;
 }
@@ -371,9 +548,34 @@ void UringDriver::post_completion(Op* op, int32_t res) {
 }
 
 void UringDriver::finish(Op* op, int32_t res, uint32_t flags) {
-  if ((flags & kOpMore) == 0) --in_flight_;
+  if ((flags & kOpMore) == 0) {
+    --in_flight_;
+    // A cancel still waiting for an SQE must not outlive its op: the slot may
+    // be reused by a new op at the same address (user_data) right after.
+    if (!cancel_backlog_.empty()) std::erase(cancel_backlog_, op);
+  }
   ++stats_.completed;
   op_dispatch(op, res, flags);
+}
+
+// A kernel that lists an opcode in its probe may still reject a particular
+// use of it at run time (-EINVAL / -EOPNOTSUPP: e.g. an fs without the
+// operation, or a file type the ring path does not handle). Re-run that one
+// op on the blocking pool, once (force_blocking keeps it there). Not for ops
+// that wait for readiness (a pool thread would block or get EAGAIN), timeouts,
+// multishot, or ops being cancelled — their error is the answer.
+bool UringDriver::retry_on_pool(Op* op, int32_t res, uint32_t flags) {
+  if (res != -EINVAL && res != -EOPNOTSUPP) return false;
+  if ((flags & kOpMore) != 0 || op->force_blocking || op->multishot || op->cancel_requested) {
+    return false;
+  }
+  if (op->code == OpCode::Timeout || op->code == OpCode::Nop || op_waits_for_readiness(*op) ||
+      !offload_) {
+    return false;
+  }
+  op->force_blocking = true;
+  offload(op);
+  return true;
 }
 
 int UringDriver::dispatch_local() {
@@ -406,7 +608,8 @@ int UringDriver::reap() {
   io_uring_cqe* cqes[128];
   for (;;) {
     if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW) {
-      // The kernel kept completions it had no CQ room for; make it flush them.
+      // The CQ was full and the kernel kept completions aside (NODROP).
+      // Ask it to flush them into the CQ; the loop drains them.
       ++stats_.cq_overflows;
       io_uring_get_events(&ring_);
     }
@@ -420,6 +623,7 @@ int UringDriver::reap() {
     for (unsigned i = 0; i < got; ++i) {
       batch[i] = {cqes[i]->user_data, cqes[i]->res, cqes[i]->flags};
     }
+    // Free the CQ slots before dispatching: handlers may submit new work.
     io_uring_cq_advance(&ring_, got);
     for (unsigned i = 0; i < got; ++i) {
       const Cqe& c = batch[i];
@@ -429,7 +633,18 @@ int UringDriver::reap() {
         op_dispatch(op, c.res, c.flags);
         continue;
       }
-      finish(op, c.res, c.flags & IORING_CQE_F_MORE ? kOpMore : 0);
+      int32_t res = c.res;
+      if (fake_reject_ == int(op->code) && (c.flags & IORING_CQE_F_MORE) == 0) {
+        fake_reject_ = -1;
+        res = -EOPNOTSUPP;
+      }
+      if (retry_on_pool(op, res, c.flags)) continue;
+      // A detached op's selected buffer has no reader: hand it back now.
+      if ((c.flags & IORING_CQE_F_BUFFER) && op->detached) {
+        recycle_buffer(uint16_t(op->args.mask), uint16_t(c.flags >> IORING_CQE_BUFFER_SHIFT));
+      }
+      // Raw CQE flags: kOpMore == IORING_CQE_F_MORE, buffer id for recv.
+      finish(op, res, c.flags);
       ++n;
     }
   }
@@ -437,29 +652,48 @@ int UringDriver::reap() {
 }
 
 int UringDriver::poll(int64_t timeout_ns) {
-  if (!enter_enabled()) return -EBADFD;
+  if (int e = enter_enabled(); e < 0) return e;
   arm_wake();
   flush_backlog();
+  // Never block with work still in the backlog or the wake read unarmed (a
+  // full SQ): an op stuck in the backlog behind long-running reads would
+  // wait forever, and wake()/post_completion() could not interrupt us. The
+  // SQ is consumed at submit time, so submit-and-refill until all is out.
+  while (backlog_head_ != nullptr || !cancel_backlog_.empty() || !wake_armed_) {
+    int r = submit_sq();
+    if (r == -EEXIST) return -EEXIST;
+    if (r <= 0) break;
+    arm_wake();
+    flush_backlog();
+  }
   int n = dispatch_local();
   if (n > 0 || !local_.empty()) timeout_ns = 0;
+  int r = 0;
   if (timeout_ns == 0) {
-    io_uring_submit_and_get_events(&ring_);
+    r = io_uring_submit_and_get_events(&ring_);
   } else {
     io_uring_cqe* cqe = nullptr;
     if (timeout_ns < 0) {
-      io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, nullptr, nullptr);
+      r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, nullptr, nullptr);
     } else {
       __kernel_timespec ts{};
       ts.tv_sec = timeout_ns / 1'000'000'000;
       ts.tv_nsec = timeout_ns % 1'000'000'000;
-      io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+      r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
     }
   }
+  // EEXIST: this thread is not the ring's single issuer (see header). The
+  // kernel refused to submit or run completions; report it, lose nothing.
+  if (r == -EEXIST) return n > 0 ? n : -EEXIST;
   n += reap();
   n += dispatch_local();
   flush_backlog();
-  // Ops started from completion handlers go out now, not a turn later.
-  if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);
+  // Ops started from completion handlers (and EBUSY leftovers) go out now,
+  // not a turn later.
+  if (io_uring_sq_ready(&ring_) > 0) {
+    r = submit_sq();
+    if (r == -EEXIST && n == 0) return -EEXIST;
+  }
   return n;
 }
 
