@@ -201,7 +201,10 @@ void EpollDriver::start_timeout(Op* op) {
   const auto* ts = static_cast<const __kernel_timespec*>(op->args.addr);
   uint64_t rel = 0;
   if (ts != nullptr && ts->tv_sec >= 0 && ts->tv_nsec >= 0) {
-    rel = uint64_t(ts->tv_sec) * 1'000'000'000u + uint64_t(ts->tv_nsec);
+    // Clamp to ~100 years so the absolute deadline cannot overflow.
+    constexpr int64_t kMaxSec = int64_t(100) * 365 * 24 * 3600;
+    rel = uint64_t(std::min<int64_t>(ts->tv_sec, kMaxSec)) * 1'000'000'000u +
+          uint64_t(ts->tv_nsec);
   }
   auto it = timers_.emplace(monotonic_now_ns() + rel, op);
   timer_of_[op] = it;
