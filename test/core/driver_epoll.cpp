@@ -554,3 +554,40 @@ Test(driver_epoll, unpollable_files_are_always_ready) {
   ::close(fd);
   ::close(dn);
 }
+
+Test(driver_epoll, blocking_sockets_never_block_the_worker) {
+  Harness h;
+  int sv[2];
+  cr_assert_eq(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);  // blocking
+  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);                 // blocking
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  cr_assert_eq(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t n = sizeof addr;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &n);
+  cr_assert_eq(::listen(lfd, 4), 0);
+  char b[8];
+  Op* rv = h.make(OpCode::Recv, sv[0]);
+  rv->args.addr = b;
+  rv->args.len = sizeof b;
+  Op* acc = h.make(OpCode::Accept, lfd);
+  auto t0 = Clock::now();
+  h.d->prepare(rv);
+  h.d->prepare(acc);
+  h.d->poll(0);
+  h.d->poll(10'000'000);
+  cr_assert_lt(Clock::now() - t0, std::chrono::seconds(1), "worker blocked");
+  cr_assert_eq(h.done.size(), 0u);
+  cr_assert_eq(::send(sv[1], "blk", 3, 0), 3);
+  int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  cr_assert_eq(::connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  h.run_until(2);
+  cr_assert_eq(h.find(rv)->res, 3);
+  cr_assert_geq(h.find(acc)->res, 0);
+  ::close(h.find(acc)->res);
+  ::close(c);
+  ::close(lfd);
+  ::close(sv[0]);
+  ::close(sv[1]);
+}

@@ -164,7 +164,7 @@ void EpollDriver::prepare(Op* op) {
     case OpCode::Write:
     case OpCode::Readv:
     case OpCode::Writev: {
-      struct stat sb{};
+      struct stat sb {};
       if (::fstat(op->args.fd, &sb) < 0) {
         complete(op, -errno);
         return;
@@ -203,8 +203,7 @@ void EpollDriver::start_timeout(Op* op) {
   if (ts != nullptr && ts->tv_sec >= 0 && ts->tv_nsec >= 0) {
     // Clamp to ~100 years so the absolute deadline cannot overflow.
     constexpr int64_t kMaxSec = int64_t(100) * 365 * 24 * 3600;
-    rel = uint64_t(std::min<int64_t>(ts->tv_sec, kMaxSec)) * 1'000'000'000u +
-          uint64_t(ts->tv_nsec);
+    rel = uint64_t(std::min<int64_t>(ts->tv_sec, kMaxSec)) * 1'000'000'000u + uint64_t(ts->tv_nsec);
   }
   auto it = timers_.emplace(monotonic_now_ns() + rel, op);
   timer_of_[op] = it;
@@ -219,8 +218,8 @@ void EpollDriver::start_readiness(Op* op) {
       offload(op);  // a blocking connect can only finish by blocking
       return;
     }
-    int32_t r = sys_ret(::connect(fd, static_cast<sockaddr*>(op->args.addr),
-                                  socklen_t(op->args.len)));
+    int32_t r =
+        sys_ret(::connect(fd, static_cast<sockaddr*>(op->args.addr), socklen_t(op->args.len)));
     if (r != -EINPROGRESS) {
       complete(op, r);
       return;
@@ -234,11 +233,11 @@ void EpollDriver::start_readiness(Op* op) {
   if (it != fds_.end()) {
     const FdState& st = it->second;
     queue_busy = op->code == OpCode::PollAdd ? false
-                 : is_reader(*op)           ? !st.readers.empty()
-                                            : !st.writers.empty();
+                 : is_reader(*op)            ? !st.readers.empty()
+                                             : !st.writers.empty();
   }
-  if (!queue_busy && (uses_dontwait(op->code) || op->code == OpCode::PollAdd ||
-                      fd_nonblocking(fd))) {
+  if (!queue_busy &&
+      (uses_dontwait(op->code) || op->code == OpCode::PollAdd || fd_nonblocking(fd))) {
     for (int i = 0; i < kMaxPerPass; ++i) {
       int32_t r = try_io(op);
       if (r == -EAGAIN) break;
@@ -271,8 +270,8 @@ int32_t EpollDriver::try_io(Op* op) {
                             int(a.flags) | MSG_DONTWAIT | MSG_NOSIGNAL));
       break;
     case OpCode::Accept:
-      r = sys_ret(::accept4(a.fd, static_cast<sockaddr*>(a.addr),
-                            static_cast<socklen_t*>(a.addr2), int(a.flags)));
+      r = sys_ret(::accept4(a.fd, static_cast<sockaddr*>(a.addr), static_cast<socklen_t*>(a.addr2),
+                            int(a.flags)));
       break;
     case OpCode::Connect: {
       // Only reached after EPOLLOUT on an EINPROGRESS connect.
@@ -314,7 +313,7 @@ int32_t EpollDriver::try_io(Op* op) {
 
 void EpollDriver::enqueue(Op* op) {
   const int fd = op->args.fd;
-  struct stat sb{};
+  struct stat sb {};
   if (::fstat(fd, &sb) < 0) {
     complete(op, -errno);
     return;
@@ -331,8 +330,8 @@ void EpollDriver::enqueue(Op* op) {
   st.dev = sb.st_dev;
   st.ino = sb.st_ino;
   std::deque<Op*>& q = op->code == OpCode::PollAdd ? st.pollers
-                       : is_reader(*op)           ? st.readers
-                                                  : st.writers;
+                       : is_reader(*op)            ? st.readers
+                                                   : st.writers;
   q.push_back(op);
   op->state = OpState::Queued;
   int r = update_interest(fd, st);
@@ -341,8 +340,8 @@ void EpollDriver::enqueue(Op* op) {
   auto again = fds_.find(fd);
   if (again != fds_.end()) {
     auto& q2 = op->code == OpCode::PollAdd ? again->second.pollers
-               : is_reader(*op)           ? again->second.readers
-                                          : again->second.writers;
+               : is_reader(*op)            ? again->second.readers
+                                           : again->second.writers;
     q2.erase(std::remove(q2.begin(), q2.end(), op), q2.end());
     update_interest(fd, again->second);
   }
@@ -363,8 +362,8 @@ int EpollDriver::update_interest(int fd, FdState& st) {
   if (!st.readers.empty()) want |= EPOLLIN;
   if (!st.writers.empty()) want |= EPOLLOUT;
   for (Op* p : st.pollers) want |= p->args.mask;
-  want &= EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLRDNORM | EPOLLWRNORM |
-          EPOLLRDBAND | EPOLLWRBAND;
+  want &= EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLRDNORM | EPOLLWRNORM | EPOLLRDBAND |
+          EPOLLWRBAND;
   if (want == 0) {
     if (st.armed != 0) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
     fds_.erase(fd);

@@ -46,12 +46,12 @@ class EpollDriver final : public Driver {
  private:
   // Waiters of one fd. Each queue is FIFO; only its head is retried.
   struct FdState {
-    std::deque<Op*> readers;   // want EPOLLIN (recv, read, accept)
-    std::deque<Op*> writers;   // want EPOLLOUT (send, write, connect)
-    std::deque<Op*> pollers;   // PollAdd, own mask each
-    uint32_t armed = 0;        // events currently registered with epoll
-    dev_t dev = 0;             // identity of the file the waiters belong to,
-    ino_t ino = 0;             // to notice a closed-and-reused fd number
+    std::deque<Op*> readers;  // want EPOLLIN (recv, read, accept)
+    std::deque<Op*> writers;  // want EPOLLOUT (send, write, connect)
+    std::deque<Op*> pollers;  // PollAdd, own mask each
+    uint32_t armed = 0;       // events currently registered with epoll
+    dev_t dev = 0;            // identity of the file the waiters belong to,
+    ino_t ino = 0;            // to notice a closed-and-reused fd number
   };
   struct Completion {
     Op* op;
@@ -87,12 +87,12 @@ class EpollDriver final : public Driver {
   DriverFeatures feat_;
 
   std::unordered_map<int, FdState> fds_;
-  std::multimap<uint64_t, Op*> timers_;            // deadline (CLOCK_MONOTONIC ns)
+  std::multimap<uint64_t, Op*> timers_;  // deadline (CLOCK_MONOTONIC ns)
   std::unordered_map<Op*, std::multimap<uint64_t, Op*>::iterator> timer_of_;
-  uint64_t timer_armed_ns_ = 0;                     // 0 = disarmed
+  uint64_t timer_armed_ns_ = 0;  // 0 = disarmed
 
   std::vector<Completion> local_;
-  std::vector<Op*> sync_;                           // no pool: run inside poll()
+  std::vector<Op*> sync_;  // no pool: run inside poll()
   std::mutex posted_mu_;
   std::vector<std::pair<Op*, int32_t>> posted_;
   std::atomic<bool> has_posted_{false};
