@@ -422,6 +422,9 @@ Test(driver_epoll, offloaded_ops_post_from_another_thread) {
   });
   Op* c = h.make(OpCode::Fsync, 0);
   h.d->prepare(c);
+  // Already running on the "pool": cancel cannot withdraw it, the real
+  // result arrives.
+  h.d->cancel(c);
   h.run_until(1);
   for (auto& t : threads) t.join();
   cr_assert_eq(h.done.size(), 1u);
@@ -590,4 +593,21 @@ Test(driver_epoll, blocking_sockets_never_block_the_worker) {
   ::close(lfd);
   ::close(sv[0]);
   ::close(sv[1]);
+}
+
+Test(driver_epoll, poll_add_without_events_still_sees_hangup) {
+  Harness h;
+  int p[2];
+  cr_assert_eq(::pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+  Op* pa = h.make(OpCode::PollAdd, p[0]);
+  pa->args.mask = 0;  // only ERR/HUP, which poll always reports
+  h.d->prepare(pa);
+  h.d->poll(10'000'000);
+  cr_assert_eq(h.done.size(), 0u);
+  cr_assert_eq(h.d->in_flight(), 1u, "waiter with an empty mask was dropped");
+  ::close(p[1]);
+  h.run_until(1);
+  cr_assert_eq(h.done.size(), 1u);
+  cr_assert(h.done[0].res & POLLHUP, "revents %#x", h.done[0].res);
+  ::close(p[0]);
 }

@@ -185,7 +185,7 @@ void EpollDriver::prepare(Op* op) {
       auto it = fds_.find(op->args.fd);
       if (it != fds_.end()) {
         fail_waiters(it->second, -EBADF);
-        if (it->second.armed != 0) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, it->first, nullptr);
+        if (it->second.registered) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, it->first, nullptr);
         fds_.erase(it);
       }
       offload(op);
@@ -326,6 +326,7 @@ void EpollDriver::enqueue(Op* op) {
     fail_waiters(st, -EBADF);
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
     st.armed = 0;
+    st.registered = false;
   }
   st.dev = sb.st_dev;
   st.ino = sb.st_ino;
@@ -364,16 +365,18 @@ int EpollDriver::update_interest(int fd, FdState& st) {
   for (Op* p : st.pollers) want |= p->args.mask;
   want &= EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLRDNORM | EPOLLWRNORM | EPOLLRDBAND |
           EPOLLWRBAND;
-  if (want == 0) {
-    if (st.armed != 0) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (st.readers.empty() && st.writers.empty() && st.pollers.empty()) {
+    if (st.registered) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
     fds_.erase(fd);
     return 0;
   }
-  if (want == st.armed) return 0;
+  // want may be 0 (a PollAdd for ERR/HUP only): still registered, since
+  // epoll always reports EPOLLERR/EPOLLHUP.
+  if (st.registered && want == st.armed) return 0;
   epoll_event ev{};
   ev.events = want;
   ev.data.fd = fd;
-  int ctl = st.armed == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+  int ctl = st.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
   int r = ::epoll_ctl(epfd_, ctl, fd, &ev);
   // A stale view (fd closed and reopened, or dup'd registration) is repaired
   // by trying the other verb once.
@@ -384,6 +387,7 @@ int EpollDriver::update_interest(int fd, FdState& st) {
   }
   if (r < 0) return -errno;
   st.armed = want;
+  st.registered = true;
   return 0;
 }
 

@@ -50,6 +50,7 @@ class EpollDriver final : public Driver {
     std::deque<Op*> writers;  // want EPOLLOUT (send, write, connect)
     std::deque<Op*> pollers;  // PollAdd, own mask each
     uint32_t armed = 0;       // events currently registered with epoll
+    bool registered = false;  // fd is in the epoll set (armed may be 0)
     dev_t dev = 0;            // identity of the file the waiters belong to,
     ino_t ino = 0;            // to notice a closed-and-reused fd number
   };
