@@ -611,3 +611,34 @@ Test(driver_epoll, poll_add_without_events_still_sees_hangup) {
   cr_assert(h.done[0].res & POLLHUP, "revents %#x", h.done[0].res);
   ::close(p[0]);
 }
+
+Test(driver_epoll, disabled_opcodes_go_to_the_pool) {
+  DriverOptions o;
+  o.disable = "recv,send";
+  int err = 0;
+  auto d = make_epoll_driver(o, &err);
+  cr_assert_not_null(d.get());
+  cr_assert(!d->features().opcode[size_t(OpCode::Recv)]);
+  cr_assert(!d->features().opcode[size_t(OpCode::Send)]);
+  cr_assert(d->features().opcode[size_t(OpCode::Accept)]);
+  // Like the ring with a missing opcode: one plain syscall on the pool, so a
+  // recv on an empty non-blocking socket answers -EAGAIN instead of waiting.
+  OpRegistry reg;
+  int sv[2];
+  cr_assert_eq(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+  char b[4];
+  int32_t got = 1;
+  Op* rv = reg.acquire(OpCode::Recv);
+  rv->owner = &got;
+  rv->on_complete = [](Op* op, int32_t res, uint32_t) { *static_cast<int32_t*>(op->owner) = res; };
+  rv->args.fd = sv[0];
+  rv->args.addr = b;
+  rv->args.len = 4;
+  d->prepare(rv);
+  for (int i = 0; i < 100 && d->in_flight() > 0; ++i) d->poll(10'000'000);
+  cr_assert_eq(got, -EAGAIN);
+  cr_assert_eq(d->stats().offloaded, 1u);
+  reg.release(rv);
+  ::close(sv[0]);
+  ::close(sv[1]);
+}

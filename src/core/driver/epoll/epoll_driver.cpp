@@ -100,8 +100,12 @@ int EpollDriver::init(const DriverOptions& opts) {
     ev.data.fd = fd;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) return errno;
   }
-  // Every opcode is served (readiness, pool or timer); none is missing.
-  for (bool& b : feat_.opcode) b = true;
+  // Every opcode is served here (readiness, pool or timer). As on the ring,
+  // an opcode named in `disable` is reported absent and goes to the blocking
+  // pool as one plain syscall (tests use it to force degraded paths).
+  for (size_t i = 0; i < size_t(OpCode::kCount); ++i) {
+    feat_.opcode[i] = !disabled(opts, opcode_name(OpCode(i)));
+  }
   feat_.multishot_accept = !disabled(opts, "multishot_accept");
   return 0;
 }
@@ -140,7 +144,7 @@ void EpollDriver::prepare(Op* op) {
   ++stats_.submitted;
   op->state = OpState::InFlight;
   op->next = nullptr;
-  if (op->force_blocking) {
+  if (op->force_blocking || !feat_.opcode[size_t(op->code)]) {
     offload(op);
     return;
   }
