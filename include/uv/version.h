@@ -2,7 +2,7 @@
  *
  * Veloq implements the libuv 1.44.2 API and ABI, so it reports that version:
  * programs (and build systems) gate features on these numbers.  Veloq's own
- * version lives in include/veloq/uv_ext.h.
+ * version is not reported through these macros.
  */
 #ifndef UV_VERSION_H
 #define UV_VERSION_H

@@ -31,7 +31,7 @@
   T(uv_buf_t) T(uv_lib_t) T(uv_thread_options_t) T(struct uv__work) \
   T(union uv_any_handle) T(union uv_any_req) \
   T(uv_file) T(uv_os_sock_t) T(uv_os_fd_t) T(uv_pid_t) T(uv_uid_t) \
-  T(uv_gid_t) \
+  T(uv_gid_t) T(uv__dirent_t) \
   T(uv_once_t) T(uv_thread_t) T(uv_mutex_t) T(uv_rwlock_t) T(uv_sem_t) \
   T(uv_cond_t) T(uv_key_t) T(uv_barrier_t) \
   T(uv_errno_t) T(uv_handle_type) T(uv_req_type) T(uv_loop_option) \
