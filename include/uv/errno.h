@@ -1,11 +1,10 @@
 /* Veloq -- uv/errno.h
  *
  * Error codes of the libuv 1.44 API.  On Linux every UV_E* code for a system
- * error is the
- * negated errno, so an error returned by a syscall can be handed to
- * the caller unchanged.  The two codes Linux has no errno for (ECHARSET,
- * EFTYPE) and the getaddrinfo family use libuv's fixed private numbers, which
- * are part of the ABI: programs compiled against libuv compare against them.
+ * error is the negated errno, so an error returned by a syscall can be handed
+ * to the caller unchanged.  UV_EOF, UV_UNKNOWN, the UV_EAI_* family and the
+ * two codes Linux has no errno for (ECHARSET, EFTYPE) use libuv's fixed
+ * numbers, which are part of the ABI: compiled programs compare against them.
  */
 #ifndef UV_ERRNO_H_
 #define UV_ERRNO_H_
