@@ -328,6 +328,17 @@ Task<void> metadata_fields(std::string path) {
   cr_assert_eq(md->atime_ns, int64_t(st.st_atim.tv_sec) * 1'000'000'000 + st.st_atim.tv_nsec);
   if (md->has_btime) cr_assert(md->btime_ns > 0 && md->btime_ns <= now_ns + 1'000'000'000);
 
+  // Direct-I/O alignment, compared with a raw statx(2) of the same file.
+  struct statx raw;
+  cr_assert_eq(::statx(AT_FDCWD, path.c_str(), 0, 0x2000u /* STATX_DIOALIGN */, &raw), 0);
+  uint32_t mem_align = 0, off_align = 0;
+  if (raw.stx_mask & 0x2000u) {
+    std::memcpy(&mem_align, reinterpret_cast<const char*>(&raw) + 0x98, 4);
+    std::memcpy(&off_align, reinterpret_cast<const char*>(&raw) + 0x9c, 4);
+  }
+  cr_assert_eq(md->dio_mem_align, mem_align);
+  cr_assert_eq(md->dio_offset_align, off_align);
+
   // Path metadata agrees with fd metadata.
   Result<Metadata> pm = co_await fs::metadata(path);
   cr_assert(pm);

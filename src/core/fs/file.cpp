@@ -19,6 +19,11 @@ namespace {
 constexpr uint64_t kCurrentPos = ~uint64_t{0};
 // Linux transfers at most this much per read/write call (MAX_RW_COUNT).
 constexpr size_t kMaxRw = 0x7ffff000;
+// STATX_DIOALIGN (Linux 6.1) and where its two fields sit in the 256-byte
+// statx buffer; glibc 2.36's struct statx still calls that area padding.
+constexpr uint32_t kStatxDioAlign = 0x2000;
+constexpr size_t kDioMemAlignOff = 0x98;
+constexpr size_t kDioOffsetAlignOff = 0x9c;
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -57,7 +62,7 @@ Task<Result<Metadata>> statx_at(int dirfd, std::string path, int flags,
   }
   op->args.fd2 = dirfd;
   op->args.flags = uint32_t(flags);
-  op->args.mask = STATX_BASIC_STATS | STATX_BTIME;
+  op->args.mask = STATX_BASIC_STATS | STATX_BTIME | kStatxDioAlign;
   op->args.addr2 = sx;  // after own_op_memory, which only sets addr here
   op->keep_alive = std::move(keep);
   int32_t res = co_await op;
@@ -123,6 +128,12 @@ Metadata Metadata::from_statx(const struct statx& st) {
   m.ctime_ns = ns(st.stx_ctime);
   m.has_btime = (st.stx_mask & STATX_BTIME) != 0;
   m.btime_ns = m.has_btime ? ns(st.stx_btime) : 0;
+  static_assert(sizeof(struct statx) >= kDioOffsetAlignOff + 4);
+  if (st.stx_mask & kStatxDioAlign) {
+    const auto* raw = reinterpret_cast<const std::byte*>(&st);
+    std::memcpy(&m.dio_mem_align, raw + kDioMemAlignOff, 4);
+    std::memcpy(&m.dio_offset_align, raw + kDioOffsetAlignOff, 4);
+  }
   return m;
 }
 

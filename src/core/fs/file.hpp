@@ -103,6 +103,12 @@ struct Metadata {
   int64_t ctime_ns = 0;
   int64_t btime_ns = 0;    // creation time; 0 unless has_btime
   bool has_btime = false;  // the filesystem reported a birth time
+  // O_DIRECT alignment (statx STATX_DIOALIGN, Linux 6.1+): buffer address
+  // and file offset/length alignment in bytes; 0 when unknown or when the
+  // file does not support direct I/O. FixedBufs (4 KiB aligned, 4 KiB
+  // multiples) satisfy any dio_mem_align up to 4096.
+  uint32_t dio_mem_align = 0;
+  uint32_t dio_offset_align = 0;
 
   bool is_file() const;
   bool is_dir() const;
