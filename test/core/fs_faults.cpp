@@ -229,21 +229,15 @@ bool poll_until(Worker& w, Pred pred) {
 
 struct KeepAliveShared {
   int fd_a = -1;
+  bool go = false;  // the test parked the pool: issue the write
 };
 
 Task<void> write_then_wait(std::string a, KeepAliveShared* sh) {
   Result<vfs::File> f = co_await vfs::File::create(a);
   cr_assert(f);
   sh->fd_a = f->fd();
+  while (!sh->go) co_await veloq::test::one_turn();
   (void)co_await f->write_at(FixedBuf::copy_of(std::string_view("written to A")), 0);
-}
-
-Task<int> open_b(std::string b) {
-  Result<vfs::File> f = co_await vfs::File::create(b);
-  cr_assert(f);
-  int fd = f->fd();
-  (void)co_await f->close();
-  co_return fd;
 }
 
 // ---------------------------------------------------------------------------
@@ -467,26 +461,35 @@ Test(fs_faults, fd_outlives_dropped_file_while_op_in_flight) {
   wo.blocking = &pool;
   Worker w(wo);
   const size_t fds0 = count_open_fds();
-  // Park the pool's only thread so the write waits in its queue.
-  pool.submit([&] {
-    while (!release.load()) ::usleep(1000);
-  });
   KeepAliveShared sh;
   const std::string a = d.join("A"), b = d.join("B");
   JoinHandle<void> h = w.spawn_local(write_then_wait(a, &sh));
-  const uint64_t off0 = w.driver().stats().offloaded;
   cr_assert(poll_until(w, [&] {
     w.run_ready();
-    return w.driver().stats().offloaded > off0 && sh.fd_a >= 0;
+    return sh.fd_a >= 0;
+  }), "open of A never completed");
+  // Park the pool's only thread, then let the task issue its write: it
+  // waits in the pool's queue.
+  pool.submit([&] {
+    while (!release.load()) ::usleep(1000);
+  });
+  const uint64_t off0 = w.driver().stats().offloaded;
+  sh.go = true;
+  cr_assert(poll_until(w, [&] {
+    w.run_ready();
+    return w.driver().stats().offloaded > off0;
   }), "write never reached the pool");
   h.abort();
   w.run_ready();  // File dropped while its write is queued on the pool
   cr_assert_geq(::fcntl(sh.fd_a, F_GETFD), 0, "fd closed under an in-flight op");
-  const int fd_b = w.block_on(open_b(b));
+  // The lowest free number: A's, had the drop closed it.
+  const int fd_b = ::open(b.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  cr_assert_geq(fd_b, 0);
   cr_assert_neq(fd_b, sh.fd_a, "new open reused the fd of an in-flight op");
   release = true;
   cr_assert(poll_until(w, [&] { return w.driver().in_flight() == 0; }));
   cr_assert_eq(::fcntl(sh.fd_a, F_GETFD), -1, "fd not closed after the last op finished");
+  ::close(fd_b);
   cr_assert_eq(count_open_fds(), fds0);
   cr_assert_eq(w.ops().live(), 0u);
   struct stat st;
