@@ -105,6 +105,11 @@ struct Op {
   FixedBuf buf;
   std::unique_ptr<std::byte[]> heap;
   alignas(16) std::byte inline_storage[160];
+  // Anything else the op refers to that must outlive it, released with the
+  // slot after the last completion: e.g. the fd of a File dropped while this
+  // op is still in flight (so the number is not reused under the op), or the
+  // several FixedBufs of a vectored read/write.
+  std::shared_ptr<void> keep_alive;
 
   OpRegistry* registry = nullptr;
   Op* next = nullptr;  // intrusive link used by drivers (backlog, ready lists)
