@@ -165,20 +165,9 @@ Task<Result<File>> File::open(std::string path, OpenOptions opts) {
   op->args.fd2 = AT_FDCWD;
   op->args.flags = uint32_t(*flags);
   op->args.mode = opts.mode();
-  // If this task is aborted while the open is in flight, the op is detached
-  // and op_dispatch closes the fd it may still produce. The guard covers the
-  // other window: the open completed (the task was woken) but the task was
-  // aborted before it resumed, so nobody took the fd out of the op.
-  // Declared after `op`, it runs before ~IoOp releases the slot.
-  struct UntakenFdGuard {
-    Op* op;
-    bool taken = false;
-    ~UntakenFdGuard() {
-      if (!taken && op->state == OpState::Done && op->result >= 0) ::close(op->result);
-    }
-  } guard{op.get()};
+  // An fd this open produces is never leaked by an abort: op_dispatch
+  // closes it for a detached op, ~IoOp for a completed one never resumed.
   int32_t res = co_await op;
-  guard.taken = true;
   if (res < 0) co_return err<File>(res);
   co_return File(res);
 }

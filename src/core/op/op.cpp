@@ -27,10 +27,11 @@ std::byte* Op::own_bytes(size_t n) {
     inline_used_ += n;
     return p;
   }
-  // One heap block per op: callers needing more than the inline storage
-  // ask once (e.g. an iovec array), so a single owner is enough.
-  heap = std::make_unique<std::byte[]>(n);
-  return heap.get();
+  // Rare (large iovec arrays, long paths): one allocation per request, each
+  // chained so that all stay alive until the op's slot is released.
+  // operator new[] aligns to 16 bytes on x86_64, as own_bytes promises.
+  heap.push_back(std::make_unique<std::byte[]>(n));
+  return heap.back().get();
 }
 
 const char* Op::own_path(const char* path) {

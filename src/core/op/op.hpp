@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/mem/fixed_buf.hpp"
 
@@ -103,7 +104,10 @@ struct Op {
 
   // Resources owned by the op until its last completion.
   FixedBuf buf;
-  std::unique_ptr<std::byte[]> heap;
+  // Blocks from own_bytes() that did not fit inline, chained so that every
+  // one of them lives until the op is released (a msghdr and its iovec array
+  // may be two requests).
+  std::vector<std::unique_ptr<std::byte[]>> heap;
   alignas(16) std::byte inline_storage[160];
   // Anything else the op refers to that must outlive it, released with the
   // slot after the last completion: e.g. the fd of a File dropped while this

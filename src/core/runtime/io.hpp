@@ -8,12 +8,16 @@
 // If the awaiting coroutine is destroyed while the op is in flight (task
 // aborted, timeout), ~IoOp detaches the op and asks the driver to cancel it:
 // the slot and everything the op owns stay alive until its last completion,
-// and an fd it produced (open/accept that won the race) is closed then.
+// and an fd it produced (open/accept that won the race) is closed then. An
+// fd result that arrived but was never taken (task aborted after its wake-up,
+// before it resumed) is closed by ~IoOp.
 #pragma once
 
 #include <cassert>
 #include <coroutine>
 #include <cstdint>
+
+#include <unistd.h>
 
 #include "core/op/op.hpp"
 #include "core/runtime/worker.hpp"
@@ -29,6 +33,11 @@ class IoOp {
   ~IoOp() {
     if (op_ == nullptr) return;
     if (op_->state == OpState::Idle || op_->state == OpState::Done) {
+      // Completed, but the task was aborted between its wake-up and its
+      // resumption: nobody took the fd an open/accept produced.
+      if (op_->state == OpState::Done && !taken_ && op_->result >= 0 && op_result_is_fd(*op_)) {
+        ::close(op_->result);
+      }
       worker_->ops().release(op_);
     } else {
       op_->detached = true;
@@ -50,7 +59,10 @@ class IoOp {
     op_->on_complete = &IoOp::on_complete;
     worker_->driver().prepare(op_);
   }
-  int32_t await_resume() const noexcept { return op_->result; }
+  int32_t await_resume() noexcept {
+    taken_ = true;
+    return op_->result;
+  }
 
  private:
   static void on_complete(Op* op, int32_t /*res*/, uint32_t flags) {
@@ -61,6 +73,7 @@ class IoOp {
   Worker* worker_;
   Op* op_;
   TaskHeader* task_ = nullptr;
+  bool taken_ = false;  // await_resume ran: the result is the caller's now
 };
 
 }  // namespace veloq
