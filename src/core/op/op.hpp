@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/mem/fixed_buf.hpp"
 
@@ -103,6 +104,7 @@ struct Op {
 
   // Resources owned by the op until its last completion.
   FixedBuf buf;
+  std::vector<FixedBuf> bufs;  // extra buffers of vectored I/O (readv/recvmsg iovecs)
   std::unique_ptr<std::byte[]> heap;
   alignas(16) std::byte inline_storage[160];
 
