@@ -178,8 +178,26 @@ Task<Result<void>> connect(int fd, SocketAddr addr) {
   }
 }
 
+namespace {
+// Closes the fd of an accept that completed while its task was being
+// aborted: the op is Done (so ~IoOp neither cancels nor closes anything),
+// but the frame is destroyed before the result was taken. Declared after the
+// IoOp, so it runs first; marks the result consumed.
+struct UntakenFdGuard {
+  Op* op;
+  bool taken = false;
+  ~UntakenFdGuard() {
+    if (!taken && op->state == OpState::Done && op->result >= 0) {
+      ::close(op->result);
+      op->result = -ECANCELED;
+    }
+  }
+};
+}  // namespace
+
 Task<Result<Accepted>> accept(int fd) {
   IoOp op(OpCode::Accept);
+  UntakenFdGuard guard{op.get()};
   // Peer address storage owned by the op: the kernel writes it at completion.
   std::byte* mem = op->own_bytes(sizeof(sockaddr_storage) + sizeof(socklen_t));
   auto* ss = reinterpret_cast<sockaddr_storage*>(mem);
@@ -193,6 +211,7 @@ Task<Result<Accepted>> accept(int fd) {
     int32_t res = co_await await_io(op, POLLIN);
     // A connection reset while queued is the peer's problem, not the listener's.
     if (res == -ECONNABORTED) continue;
+    guard.taken = true;  // from here on the fd is owned (or there is none)
     if (res < 0) co_return err<Accepted>(res);
     Accepted a{OwnedFd(res), SocketAddr{}};
     if (auto peer = SocketAddr::from_storage(*ss, *len)) a.peer = *peer;

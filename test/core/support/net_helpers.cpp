@@ -83,9 +83,9 @@ void Gate::open() {
   }
 }
 
-Task<size_t> echo_stream(net::StreamSocket s) {
+Task<size_t> echo_stream(net::StreamSocket s, size_t bufsize) {
   size_t total = 0;
-  FixedBuf buf = FixedBuf::allocate(16 * 1024);
+  FixedBuf buf = FixedBuf::allocate(bufsize);
   for (;;) {
     auto [n, back] = co_await s.read(std::move(buf));
     if (!n || *n == 0) break;
@@ -97,14 +97,14 @@ Task<size_t> echo_stream(net::StreamSocket s) {
   co_return total;
 }
 
-Task<size_t> serve_echo(net::TcpListener* l, size_t n) {
+Task<size_t> serve_echo(net::TcpListener* l, size_t n, size_t bufsize) {
   size_t accepted = 0;
   while (n == 0 || accepted < n) {
     auto a = co_await l->accept();
     if (!a) break;
     ++accepted;
     // Detached: each echo task lives until its peer closes.
-    (void)spawn_local(echo_stream(std::move(a->stream)), "echo");
+    (void)spawn_local(echo_stream(std::move(a->stream), bufsize), "echo");
   }
   co_return accepted;
 }

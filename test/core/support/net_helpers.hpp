@@ -62,8 +62,8 @@ class Gate {
 
 // Echo everything read back to the sender until EOF or an error.
 // Returns the number of bytes echoed.
-Task<size_t> echo_stream(net::StreamSocket s);
+Task<size_t> echo_stream(net::StreamSocket s, size_t bufsize = 16 * 1024);
 // Accept `n` connections (0 = forever), spawning echo_stream for each.
-Task<size_t> serve_echo(net::TcpListener* l, size_t n);
+Task<size_t> serve_echo(net::TcpListener* l, size_t n, size_t bufsize = 16 * 1024);
 
 }  // namespace veloq::test
