@@ -82,8 +82,10 @@ uint64_t eagain_retries();
 Task<ReadResult> recv(int fd, FixedBuf buf);
 Task<WriteResult> send(int fd, FixedBuf buf);
 Task<WriteAllResult> send_all(int fd, FixedBuf buf);
-// Vectored I/O via RECVMSG/SENDMSG (READV/WRITEV would return -EAGAIN on a
-// nonblocking socket under io_uring). At most IOV_MAX buffers, else EINVAL.
+// Vectored I/O via RECVMSG/SENDMSG: socket ops, which the epoll driver waits
+// on for readiness (op_waits_for_readiness), unlike READV/WRITEV. (On io_uring
+// 6.18 a raw READV on a nonblocking socket waits too; checked by hand.)
+// At most IOV_MAX buffers, else EINVAL.
 Task<VecResult> recvv(int fd, std::vector<FixedBuf> bufs);
 Task<VecResult> sendv(int fd, std::vector<FixedBuf> bufs);
 
