@@ -17,22 +17,13 @@
 #include <vector>
 
 #include "support/driver_helpers.hpp"
+#include "support/fd_helpers.hpp"
 
 using namespace veloq;
 using namespace veloq::test;
 
-namespace {
-size_t open_fds() {
-  size_t n = 0;
-  DIR* d = ::opendir("/proc/self/fd");
-  while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
-  ::closedir(d);
-  return n - 1;  // the DIR's own fd
-}
-}  // namespace
-
 Test(driver_cancel_storm, random_cancels_leak_nothing, .timeout = 30) {
-  const size_t fds0 = open_fds();
+  const size_t fds0 = count_open_fds();
   {
     auto d = driver_from_env(32);
     OpRegistry reg;
@@ -126,5 +117,5 @@ Test(driver_cancel_storm, random_cancels_leak_nothing, .timeout = 30) {
     ::close(p[0]);
     ::close(p[1]);
   }
-  cr_assert_eq(open_fds(), fds0, "fd leak: %zu before, %zu after", fds0, open_fds());
+  cr_assert_eq(count_open_fds(), fds0, "fd leak: %zu before, %zu after", fds0, count_open_fds());
 }

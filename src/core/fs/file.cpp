@@ -230,15 +230,6 @@ Task<BufAllResult> File::write_all(FixedBuf buf) {
   return write_all_at(std::move(buf), kCurrentPos);
 }
 
-namespace {
-// What a vectored op owns besides its iovec array: the buffers themselves
-// and the fd. Shared between the op (keep_alive) and the awaiting frame.
-struct VecIoState {
-  std::shared_ptr<void> fd;
-  std::vector<FixedBuf> bufs;
-};
-}  // namespace
-
 Task<BufsResult> File::rwv(bool is_write, std::vector<FixedBuf> bufs, uint64_t offset) {
   if (fd() < 0) co_return BufsResult{err<size_t>(EBADF), std::move(bufs)};
   if (bufs.size() > IOV_MAX) co_return BufsResult{err<size_t>(EINVAL), std::move(bufs)};
@@ -247,13 +238,12 @@ Task<BufsResult> File::rwv(bool is_write, std::vector<FixedBuf> bufs, uint64_t o
   }
   if (bufs.empty()) co_return BufsResult{size_t{0}, std::move(bufs)};
   IoOp op(is_write ? OpCode::Writev : OpCode::Readv);
-  auto st = std::make_shared<VecIoState>();
-  st->fd = h_;
-  st->bufs = std::move(bufs);
-  const size_t n = st->bufs.size();
+  // The op owns the buffers (op->bufs) and keeps the fd alive (keep_alive).
+  op->bufs = std::move(bufs);
+  const size_t n = op->bufs.size();
   auto* iov = reinterpret_cast<iovec*>(op->own_bytes(n * sizeof(iovec)));
   for (size_t i = 0; i < n; ++i) {
-    FixedBuf& b = st->bufs[i];
+    FixedBuf& b = op->bufs[i];
     iov[i].iov_base = b.data();
     iov[i].iov_len = is_write ? b.len() : b.capacity();
   }
@@ -261,9 +251,9 @@ Task<BufsResult> File::rwv(bool is_write, std::vector<FixedBuf> bufs, uint64_t o
   op->args.addr = iov;
   op->args.len = n;
   op->args.off = offset;
-  op->keep_alive = st;
+  op->keep_alive = h_;
   int32_t res = co_await op;
-  std::vector<FixedBuf> back = std::move(st->bufs);
+  std::vector<FixedBuf> back = std::move(op->bufs);
   if (!is_write && res >= 0) {
     // Buffers are filled in order, each up to its capacity.
     size_t left = size_t(res);

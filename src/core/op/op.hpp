@@ -104,15 +104,14 @@ struct Op {
 
   // Resources owned by the op until its last completion.
   FixedBuf buf;
-  // Blocks from own_bytes() that did not fit inline, chained so that every
-  // one of them lives until the op is released (a msghdr and its iovec array
-  // may be two requests).
+  std::vector<FixedBuf> bufs;  // extra buffers of vectored I/O (readv/recvmsg iovecs)
+  // Blocks from own_bytes() that did not fit inline; every one lives until
+  // the op is released (a msghdr and its iovec array may be two requests).
   std::vector<std::unique_ptr<std::byte[]>> heap;
   alignas(16) std::byte inline_storage[160];
   // Anything else the op refers to that must outlive it, released with the
   // slot after the last completion: e.g. the fd of a File dropped while this
-  // op is still in flight (so the number is not reused under the op), or the
-  // several FixedBufs of a vectored read/write.
+  // op is still in flight (so the number is not reused under the op).
   std::shared_ptr<void> keep_alive;
 
   OpRegistry* registry = nullptr;

@@ -55,6 +55,7 @@ class IoOp {
     task_ = current_task();
     assert(task_ != nullptr && "co_await IoOp outside a task");
     task_->leaf = h;
+    taken_ = false;  // the same IoOp may be awaited again (EAGAIN retries)
     op_->owner = this;
     op_->on_complete = &IoOp::on_complete;
     worker_->driver().prepare(op_);

@@ -40,31 +40,6 @@ void remove_tree(const std::string& path) {
   ::nftw(path.c_str(), remove_one, 64, FTW_DEPTH | FTW_PHYS);
 }
 
-size_t count_open_fds() {
-  DIR* d = ::opendir("/proc/self/fd");
-  if (d == nullptr) return 0;
-  size_t n = 0;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] != '.') ++n;
-  }
-  ::closedir(d);
-  return n - 1;  // the directory stream's own fd
-}
-
-int highest_open_fd() {
-  DIR* d = ::opendir("/proc/self/fd");
-  if (d == nullptr) return -1;
-  const int self = ::dirfd(d);
-  int hi = -1;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    int fd = std::atoi(e->d_name);
-    if (fd != self && fd > hi) hi = fd;
-  }
-  ::closedir(d);
-  return hi;
-}
-
 namespace {
 Task<void> sleep_1ms() {
   IoOp op(OpCode::Timeout);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/runtime/task.hpp"
+#include "support/fd_helpers.hpp"
 
 namespace veloq {
 class Worker;
@@ -33,12 +34,6 @@ class TempDir {
 // Remove `path` and everything below it (no error if missing).
 void remove_tree(const std::string& path);
 
-// Number of fds this process has open (entries of /proc/self/fd, not
-// counting the one used to list them).
-size_t count_open_fds();
-
-// Highest fd number open in this process (-1 if none).
-int highest_open_fd();
 
 // Inside a task: keep the worker turning (1 ms ring timeouts) until its
 // driver has no op in flight, or `max_ms` passed. Returns true if drained.
