@@ -354,7 +354,7 @@ Task<void> nonblocking_waits(bool* skipped) {
   auto l = TcpListener::bind(SocketAddr::ipv4_loopback(0));
   cr_assert(l.has_value());
   auto acc = spawn_local(raw_accept(l->fd()));
-  for (int i = 0; i < 5; ++i) co_await test::yield_now();
+  for (int i = 0; i < 5; ++i) co_await test::ring_turn();
   cr_assert_not(acc.finished(), "accept completed without a connection");
   auto c = co_await TcpStream::connect(*l->local_addr());
   cr_assert(c.has_value());
@@ -371,7 +371,7 @@ Task<void> nonblocking_waits(bool* skipped) {
   cr_assert(a2.has_value());
   int32_t res = 1234;
   auto rt = spawn_local(raw_recv(a2->stream.fd(), &res));
-  for (int i = 0; i < 5; ++i) co_await test::yield_now();
+  for (int i = 0; i < 5; ++i) co_await test::ring_turn();
   cr_assert_not(rt.finished(), "recv completed without data: res=%d", res);
   auto [w, b] = co_await c2->write_all(FixedBuf::copy_of("ping"));
   cr_assert(w.has_value());

@@ -13,7 +13,8 @@
 
 namespace veloq::test {
 
-// Raise RLIMIT_NOFILE's soft limit to min(want, hard). Returns the new soft limit.
+// Raise RLIMIT_NOFILE to `want` (hard limit too where permitted, else the
+// soft limit to min(want, hard)). Returns the new soft limit.
 size_t raise_nofile(size_t want);
 
 // Deterministic byte pattern: byte i of a stream seeded `seed`.
@@ -26,7 +27,7 @@ FixedBuf pattern_buf(size_t n, uint64_t off, uint32_t seed);
 bool check_pattern(std::span<const std::byte> bytes, uint64_t off, uint32_t seed);
 
 // One trip through the driver (a NOP): lets other tasks and completions run.
-Task<void> yield_now();
+Task<void> ring_turn();
 
 // Wait-all barrier for tasks on one worker: wait() suspends until open().
 // Waiters hold a task reference, so an aborted waiter is harmless.
