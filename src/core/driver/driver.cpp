@@ -39,6 +39,20 @@ std::string DriverFeatures::describe() const {
   return s;
 }
 
+bool DriverOptions::disables(std::string_view name) const {
+  std::string_view s = disable;
+  while (!s.empty()) {
+    size_t comma = s.find(',');
+    std::string_view item = s.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == name || item == "all") return true;
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 DriverOptions DriverOptions::from_env() {
   DriverOptions o;
   if (const char* b = std::getenv("VELOQ_BACKEND")) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/op/op.hpp"
 
@@ -50,6 +51,10 @@ struct DriverOptions {
   // Features named here are treated as absent even if the kernel has them:
   // comma-separated feature or opcode names (as in DriverFeatures::describe).
   std::string disable;
+  // True if `name` (a feature or opcode name, or "all") is in `disable`.
+  // "all": every feature and opcode off, everything on the blocking pool (a
+  // stress mode: pool ops cannot be cancelled while they block).
+  bool disables(std::string_view name) const;
 
   // Read VELOQ_BACKEND and VELOQ_URING_DISABLE from the environment.
   static DriverOptions from_env();

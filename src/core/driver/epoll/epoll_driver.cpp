@@ -1,4 +1,5 @@
 #include "core/driver/epoll/epoll_driver.hpp"
+#include "core/time/timer_wheel.hpp"
 
 #include <fcntl.h>
 #include <linux/time_types.h>
@@ -25,24 +26,6 @@ namespace {
 // Readiness passes stay fair: a flood on one fd (multishot accept) yields
 // after this many results and continues on the next poll.
 constexpr int kMaxPerPass = 64;
-
-bool disabled(const DriverOptions& opts, std::string_view name) {
-  std::string_view s = opts.disable;
-  while (!s.empty()) {
-    size_t comma = s.find(',');
-    std::string_view item = s.substr(0, comma);
-    if (item == name || item == "all") return true;
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-uint64_t monotonic_now_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-}
 
 int32_t sys_ret(long r) { return r < 0 ? -errno : static_cast<int32_t>(r); }
 
@@ -104,9 +87,9 @@ int EpollDriver::init(const DriverOptions& opts) {
   // an opcode named in `disable` is reported absent and goes to the blocking
   // pool as one plain syscall (tests use it to force degraded paths).
   for (size_t i = 0; i < size_t(OpCode::kCount); ++i) {
-    feat_.opcode[i] = !disabled(opts, opcode_name(OpCode(i)));
+    feat_.opcode[i] = !opts.disables(opcode_name(OpCode(i)));
   }
-  feat_.multishot_accept = !disabled(opts, "multishot_accept");
+  feat_.multishot_accept = !opts.disables("multishot_accept");
   return 0;
 }
 
@@ -209,7 +192,7 @@ void EpollDriver::start_timeout(Op* op) {
     constexpr int64_t kMaxSec = int64_t(100) * 365 * 24 * 3600;
     rel = uint64_t(std::min<int64_t>(ts->tv_sec, kMaxSec)) * 1'000'000'000u + uint64_t(ts->tv_nsec);
   }
-  auto it = timers_.emplace(monotonic_now_ns() + rel, op);
+  auto it = timers_.emplace(monotonic_ns() + rel, op);
   timer_of_[op] = it;
   op->state = OpState::Queued;
   arm_timer();
@@ -490,7 +473,7 @@ void EpollDriver::arm_timer() {
 
 void EpollDriver::fire_timers() {
   if (timers_.empty()) return;
-  const uint64_t now = monotonic_now_ns();
+  const uint64_t now = monotonic_ns();
   while (!timers_.empty() && timers_.begin()->first <= now) {
     Op* op = timers_.begin()->second;
     timers_.erase(timers_.begin());

@@ -25,22 +25,6 @@ constexpr uint64_t kIgnoreTag = 0;
 // Kernel opcode of IORING_OP_FTRUNCATE (6.9+); liburing 2.3 predates it.
 constexpr uint8_t kOpFtruncate = 55;
 
-bool disabled(const DriverOptions& opts, std::string_view name) {
-  std::string_view s = opts.disable;
-  while (!s.empty()) {
-    size_t comma = s.find(',');
-    std::string_view item = s.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    // "all": every feature and opcode off (everything on the blocking pool;
-    // a stress mode — pool ops cannot be cancelled while they block).
-    if (item == name || item == "all") return true;
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 // Kernel opcode for an OpCode; -1 when the ring has none.
 int kernel_opcode(OpCode c) {
   switch (c) {
@@ -100,9 +84,9 @@ int UringDriver::init(const DriverOptions& opts) {
     unsigned flags;
     bool usable;
   };
-  const bool si = !disabled(opts, "single_issuer");
-  const bool dt = si && !disabled(opts, "defer_taskrun");
-  const bool ct = !disabled(opts, "coop_taskrun");
+  const bool si = !opts.disables("single_issuer");
+  const bool dt = si && !opts.disables("defer_taskrun");
+  const bool ct = !opts.disables("coop_taskrun");
   const Attempt attempts[] = {
       {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED |
            IORING_SETUP_SUBMIT_ALL,
@@ -131,7 +115,7 @@ int UringDriver::init(const DriverOptions& opts) {
       feat_.single_issuer = a.flags & IORING_SETUP_SINGLE_ISSUER;
       feat_.defer_taskrun = a.flags & IORING_SETUP_DEFER_TASKRUN;
       feat_.coop_taskrun = a.flags & IORING_SETUP_COOP_TASKRUN;
-      feat_.ext_arg = (p.features & IORING_FEAT_EXT_ARG) && !disabled(opts, "ext_arg");
+      feat_.ext_arg = (p.features & IORING_FEAT_EXT_ARG) && !opts.disables("ext_arg");
       feat_.nodrop = p.features & IORING_FEAT_NODROP;
       probe(opts);
       break;
@@ -159,19 +143,19 @@ void UringDriver::probe(const DriverOptions& opts) {
   for (size_t i = 0; i < size_t(OpCode::kCount); ++i) {
     int k = kernel_opcode(OpCode(i));
     bool ok = k >= 0 && pr != nullptr && io_uring_opcode_supported(pr, k);
-    feat_.opcode[i] = ok && !disabled(opts, opcode_name(OpCode(i)));
+    feat_.opcode[i] = ok && !opts.disables(opcode_name(OpCode(i)));
   }
   auto has = [&](int k) { return pr != nullptr && io_uring_opcode_supported(pr, k); };
-  feat_.msg_ring = has(IORING_OP_MSG_RING) && !disabled(opts, "msg_ring");
-  feat_.send_zc = has(IORING_OP_SEND_ZC) && !disabled(opts, "send_zc");
+  feat_.msg_ring = has(IORING_OP_MSG_RING) && !opts.disables("msg_ring");
+  feat_.send_zc = has(IORING_OP_SEND_ZC) && !opts.disables("send_zc");
   // Multishot accept/recv and buffer rings arrived with 5.19/6.0, together
   // with SEND_ZC's 6.0 generation; the probe has no flag for them.
-  feat_.multishot_accept = feat_.send_zc && !disabled(opts, "multishot_accept");
-  feat_.multishot_recv = feat_.send_zc && !disabled(opts, "multishot_recv");
-  feat_.buf_ring = probe_buf_ring() && !disabled(opts, "buf_ring");
+  feat_.multishot_accept = feat_.send_zc && !opts.disables("multishot_accept");
+  feat_.multishot_recv = feat_.send_zc && !opts.disables("multishot_recv");
+  feat_.buf_ring = probe_buf_ring() && !opts.disables("buf_ring");
   feat_.multishot_recv = feat_.multishot_recv && feat_.buf_ring;
-  feat_.registered_files = !disabled(opts, "registered_files");
-  feat_.registered_buffers = !disabled(opts, "registered_buffers");
+  feat_.registered_files = !opts.disables("registered_files");
+  feat_.registered_buffers = !opts.disables("registered_buffers");
   if (pr) io_uring_free_probe(pr);
 }
 
