@@ -58,7 +58,7 @@ Test(blocking_pool, grows_to_max_threads_and_not_beyond) {
   Gate gate;
   std::atomic<int> running{0}, done{0}, peak{0};
   for (int i = 0; i < 10; ++i) {
-    pool.submit([&] {
+    (void)pool.submit([&] {
       int now = ++running;
       int p = peak.load();
       while (now > p && !peak.compare_exchange_weak(p, now)) {
@@ -83,7 +83,7 @@ Test(blocking_pool, idle_threads_exit_after_timeout) {
   Gate gate;
   std::atomic<int> done{0};
   for (int i = 0; i < 4; ++i)
-    pool.submit([&] {
+    (void)pool.submit([&] {
       gate.wait();
       ++done;
     });
@@ -93,7 +93,7 @@ Test(blocking_pool, idle_threads_exit_after_timeout) {
   cr_assert(wait_until([&] { return pool.threads() == 0; }, 5s), "idle threads stayed");
   // And it grows again afterwards (exited threads are reaped and replaced).
   std::atomic<int> again{0};
-  for (int i = 0; i < 8; ++i) pool.submit([&] { ++again; });
+  for (int i = 0; i < 8; ++i) (void)pool.submit([&] { ++again; });
   cr_assert(wait_until([&] { return again.load() == 8; }, 5s));
   cr_assert(pool.threads() <= 4u);
 }
@@ -103,7 +103,7 @@ Test(blocking_pool, destructor_runs_queued_jobs_and_joins) {
   {
     BlockingPool pool(2, 10s);
     for (int i = 0; i < 40; ++i)
-      pool.submit([&] {
+      (void)pool.submit([&] {
         std::this_thread::sleep_for(200us);
         ++done;
       });

@@ -478,7 +478,7 @@ Test(fs_faults, fd_outlives_dropped_file_while_op_in_flight) {
   }), "open of A never completed");
   // Park the pool's only thread, then let the task issue its write: it
   // waits in the pool's queue.
-  pool.submit([&] {
+  (void)pool.submit([&] {
     while (!release.load()) ::usleep(1000);
   });
   const uint64_t off0 = w.driver().stats().offloaded;

@@ -35,6 +35,7 @@ std::byte* Op::own_bytes(size_t n) {
 }
 
 const char* Op::own_path(const char* path) {
+  if (path == nullptr) path = "";  // the syscall then fails with ENOENT
   size_t n = std::strlen(path) + 1;
   auto* p = reinterpret_cast<char*>(own_bytes(n));
   std::memcpy(p, path, n);
@@ -43,6 +44,7 @@ const char* Op::own_path(const char* path) {
 }
 
 const char* Op::own_path2(const char* path) {
+  if (path == nullptr) path = "";
   size_t n = std::strlen(path) + 1;
   auto* p = reinterpret_cast<char*>(own_bytes(n));
   std::memcpy(p, path, n);

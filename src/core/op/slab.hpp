@@ -40,6 +40,15 @@ class StableSlab {
     --live_;
   }
 
+  // Give up the memory without freeing it: for slots something outside our
+  // control (the kernel) may still write to. Live objects are not destroyed.
+  void abandon() {
+    for (auto& c : chunks_) (void)c.release();
+    chunks_.clear();
+    free_ = nullptr;
+    live_ = 0;
+  }
+
   size_t live() const { return live_; }
   size_t capacity() const { return chunks_.size() * ChunkSlots; }
 

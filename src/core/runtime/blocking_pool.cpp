@@ -1,6 +1,7 @@
 #include "core/runtime/blocking_pool.hpp"
 
 #include <cstdlib>
+#include <system_error>
 
 namespace veloq {
 
@@ -41,15 +42,24 @@ BlockingPool& BlockingPool::shared() {
   return pool;
 }
 
-void BlockingPool::submit(std::function<void()> job) {
+bool BlockingPool::submit(std::function<void()> job) {
   std::lock_guard lk(mu_);
   jobs_.push_back(std::move(job));
   reap_exited_locked();
   cv_.notify_one();
   if (idle_ < jobs_.size() && alive_ < max_threads_) {
     ++alive_;
-    threads_.emplace_back(&BlockingPool::worker_main, this);
+    try {
+      threads_.emplace_back(&BlockingPool::worker_main, this);
+    } catch (const std::system_error&) {
+      --alive_;
+      if (alive_ == 0) {  // nobody would ever run it
+        jobs_.pop_back();
+        return false;
+      }
+    }
   }
+  return true;
 }
 
 size_t BlockingPool::threads() const {

@@ -28,7 +28,9 @@ class BlockingPool {
   // Runs what is queued, then joins every thread.
   ~BlockingPool();
 
-  void submit(std::function<void()> job);
+  // Queue `job`. False (job not queued) only when no thread exists and none
+  // can be created (EAGAIN from pthread_create): the caller must fail the work.
+  [[nodiscard]] bool submit(std::function<void()> job);
 
   size_t threads() const;       // threads alive now
   size_t max_threads() const { return max_threads_; }

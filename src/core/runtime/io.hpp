@@ -16,6 +16,7 @@
 #include <cassert>
 #include <coroutine>
 #include <cstdint>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -26,7 +27,7 @@ namespace veloq {
 
 class IoOp {
  public:
-  explicit IoOp(OpCode code) : IoOp(*Worker::current(), code) {}
+  explicit IoOp(OpCode code) : IoOp(current_worker(), code) {}
   IoOp(Worker& w, OpCode code) : worker_(&w), op_(w.ops().acquire(code)) {}
   IoOp(const IoOp&) = delete;
   IoOp& operator=(const IoOp&) = delete;
@@ -46,6 +47,12 @@ class IoOp {
     }
   }
 
+  static Worker& current_worker() {
+    Worker* w = Worker::current();
+    if (w == nullptr) throw std::logic_error("veloq::IoOp outside a worker");
+    return *w;
+  }
+
   Op* operator->() const { return op_; }
   Op& operator*() const { return *op_; }
   Op* get() const { return op_; }
@@ -56,6 +63,10 @@ class IoOp {
     assert(task_ != nullptr && "co_await IoOp outside a task");
     task_->leaf = h;
     taken_ = false;  // the same IoOp may be awaited again (EAGAIN retries)
+    // The single-shot face: intermediate completions of a multishot op
+    // (accepted fds, selected buffers) would be dropped here, so multishot
+    // users own their Op and on_complete instead.
+    op_->multishot = false;
     op_->owner = this;
     op_->on_complete = &IoOp::on_complete;
     worker_->driver().prepare(op_);

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -110,11 +111,16 @@ class [[nodiscard]] Task {
     struct Awaiter {
       std::coroutine_handle<promise_type> h;
       bool await_ready() noexcept { return !h || h.done(); }
+      // Awaiting an empty (moved-from or default) Task is a program error:
+      // say so with an exception rather than dereference nothing.
       std::coroutine_handle<> await_suspend(std::coroutine_handle<> cont) noexcept {
         h.promise().continuation = cont;
         return h;
       }
-      T await_resume() { return h.promise().take(); }
+      T await_resume() {
+        if (!h) throw std::logic_error("veloq: co_await on an empty Task");
+        return h.promise().take();
+      }
     };
     return Awaiter{h_};
   }
@@ -252,7 +258,7 @@ class [[nodiscard]] JoinHandle {
       void forget() noexcept {
         if (me != nullptr && st->joiner == me) st->joiner = nullptr;
       }
-      bool await_ready() noexcept { return st->finished || (st->aborted && !st->root); }
+      bool await_ready() noexcept { return !st || st->finished || (st->aborted && !st->root); }
       void await_suspend(std::coroutine_handle<> h) noexcept {
         TaskHeader* cur = current_task();
         assert(cur != nullptr && "co_await JoinHandle outside a task");
@@ -262,6 +268,7 @@ class [[nodiscard]] JoinHandle {
         st->joiner = cur;
       }
       Result<T> await_resume() {
+        if (!st) return err<T>(EINVAL);  // default-constructed / moved-from handle
         forget();
         if (!st->finished) return err<T>(ECANCELED);
         if (st->exception) std::rethrow_exception(st->exception);

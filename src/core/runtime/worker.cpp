@@ -30,11 +30,15 @@ Worker::Worker(WorkerOptions opts)
   std::atomic<size_t>* pending = &offload_pending_;
   driver_->set_offload([drv, pool = blocking_, pending](Op* op) {
     pending->fetch_add(1, std::memory_order_relaxed);
-    pool->submit([drv, op, pending] {
+    bool queued = pool->submit([drv, op, pending] {
       drv->post_completion(op, execute_sync(*op));
       // Last touch of worker/driver memory by this thread.
       pending->fetch_sub(1, std::memory_order_release);
     });
+    if (!queued) {  // no pool thread could be started: fail the op, not the worker
+      drv->post_completion(op, -EAGAIN);
+      pending->fetch_sub(1, std::memory_order_release);
+    }
   });
   if (std::getenv("VELOQ_TRACE") != nullptr) {
     std::fprintf(stderr, "veloq: backend=%s %s\n", backend_name(driver_->backend()),
@@ -44,18 +48,29 @@ Worker::Worker(WorkerOptions opts)
 
 Worker::~Worker() {
   Scope scope(this);
-  exec_.abort_all();
-  // Every op handed to the driver must deliver its last completion before the
-  // slab (and the buffers the ops own) may go away.
-  while (driver_->in_flight() > 0) {
-    // EEXIST: destroyed on a thread that is not the ring's single issuer; the
-    // kernel will not run completions for us, so waiting would hang forever.
-    if (driver_->poll(1'000'000) == -EEXIST) break;
-    exec_.run(~size_t{0});
-  }
+  // Abort, then drain until every op handed to the driver delivered its last
+  // completion (the slab and the buffers ops own may only go after that).
+  // Completion handlers run during the drain may spawn or wake tasks, so
+  // repeat until no task is left either.
+  bool stuck = false;
+  do {
+    exec_.abort_all();
+    while (driver_->in_flight() > 0) {
+      // EEXIST: destroyed on a thread that is not the ring's single issuer;
+      // the kernel will not run completions for us, so waiting would hang.
+      if (driver_->poll(1'000'000) == -EEXIST) {
+        stuck = true;
+        break;
+      }
+      exec_.run(~size_t{0});
+    }
+  } while (!stuck && exec_.live_tasks() > 0);
   // The last completion may have been dispatched while its pool thread is
   // still inside post_completion() (waking the driver): let it return.
   while (offload_pending_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
+  // Ops still owned by the kernel may yet be written to (statx buffers,
+  // sockaddrs, read buffers): leak their slots rather than free them.
+  if (stuck) ops_.abandon();
 }
 
 void Worker::run_ready() {

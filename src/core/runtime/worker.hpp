@@ -100,10 +100,12 @@ class Worker {
   // Offloaded jobs not yet returned from post_completion(): ~Worker waits
   // for 0 so a pool thread never touches a destroyed driver.
   std::atomic<size_t> offload_pending_{0};
+  // Declaration order is teardown order reversed: tasks (exec_) go first,
+  // while the timers they disarm, the op slots and the ring still exist.
   std::unique_ptr<Driver> driver_;
   OpRegistry ops_;
-  Executor exec_;
   TimerWheel timers_;
+  Executor exec_;
   BlockingPool* blocking_;
   size_t budget_;
   uint64_t now_ns_;

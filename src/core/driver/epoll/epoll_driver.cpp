@@ -127,6 +127,10 @@ void EpollDriver::prepare(Op* op) {
   ++stats_.submitted;
   op->state = OpState::InFlight;
   op->next = nullptr;
+  if (size_t(op->code) >= size_t(OpCode::kCount)) {  // not an opcode: fail the op
+    complete(op, -EINVAL);
+    return;
+  }
   if (op->force_blocking || !feat_.opcode[size_t(op->code)]) {
     offload(op);
     return;

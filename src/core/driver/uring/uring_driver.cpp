@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <string_view>
 
 #include "core/op/sync_exec.hpp"
@@ -264,6 +265,11 @@ void UringDriver::prepare(Op* op) {
 
 bool UringDriver::start(Op* op) {
   const OpCode c = op->code;
+  if (size_t(c) >= size_t(OpCode::kCount)) {  // not an opcode: fail the op, not us
+    op->state = OpState::InFlight;
+    local_.emplace_back(op, -EINVAL);
+    return true;
+  }
   if (op->force_blocking || !feat_.opcode[size_t(c)]) {
     op->state = OpState::InFlight;
     offload(op);
@@ -457,7 +463,11 @@ void UringDriver::cancel(Op* op) {
     return;
   }
   if (op->state != OpState::InFlight) return;
-  if (!feat_.opcode[size_t(op->code)] || op->force_blocking) return;  // on the pool
+  // Not on the ring (blocking pool, or failed as an invalid opcode).
+  if (size_t(op->code) >= size_t(OpCode::kCount) || !feat_.opcode[size_t(op->code)] ||
+      op->force_blocking) {
+    return;
+  }
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   if (sqe == nullptr) {
     cancel_backlog_.push_back(op);
@@ -500,7 +510,9 @@ int UringDriver::submit_sq() {
     // full CQ and refuses new work. Make room by reaping, then retry. (With
     // IORING_FEAT_NODROP this is rare; bounded so a stuck ring can't spin.)
     if (r == -EBUSY && tries < 8) {
-      reap();
+      // Completions dispatched here may have made tasks ready: poll() must
+      // not then block as if nothing happened.
+      reaped_in_submit_ += reap();
       continue;
     }
     if (r == -EINTR && tries < 8) continue;
@@ -650,7 +662,7 @@ int UringDriver::poll(int64_t timeout_ns) {
     arm_wake();
     flush_backlog();
   }
-  int n = dispatch_local();
+  int n = dispatch_local() + std::exchange(reaped_in_submit_, 0);
   if (n > 0 || !local_.empty()) timeout_ns = 0;
   int r = 0;
   if (timeout_ns == 0) {

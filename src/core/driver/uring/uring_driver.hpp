@@ -127,6 +127,7 @@ class UringDriver final : public Driver {
   uint64_t wake_buf_ = 0;
   bool wake_armed_ = false;
   size_t in_flight_ = 0;
+  int reaped_in_submit_ = 0;  // completions dispatched by submit_sq()'s EBUSY reaps
 };
 
 }  // namespace veloq
