@@ -192,12 +192,54 @@ static void test_close_unref_inactive(void** state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+
+static int prep_calls;
+static void unref_prepare_cb(uv_prepare_t* p) {
+  prep_calls++;
+  uv_unref((uv_handle_t*)p);
+}
+
+/* upstream: unref_in_prepare_cb */
+static void test_unref_in_prepare_cb(void** state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_prepare_t p;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  uv_prepare_init(&loop, &p);
+  uv_prepare_start(&p, unref_prepare_cb);
+  prep_calls = 0;
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(prep_calls, 1);
+  uv_close((uv_handle_t*)&p, NULL);
+  suite_loop_done(&loop);
+}
+
+static void never_idle_cb(uv_idle_t* h) {
+  (void)h;
+  fail_msg("an unref'd idle handle alone must not run");
+}
+
+/* upstream: idle_ref / check_ref (unref'd watchers alone do not run the loop) */
+static void test_idle_ref(void** state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_idle_t i;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  uv_idle_init(&loop, &i);
+  uv_idle_start(&i, never_idle_cb);
+  uv_unref((uv_handle_t*)&i);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  uv_close((uv_handle_t*)&i, NULL);
+  suite_loop_done(&loop);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unref_timer),         cmocka_unit_test(test_ref_counting),
       cmocka_unit_test(test_close_order),         cmocka_unit_test(test_is_closing),
       cmocka_unit_test(test_close_from_close_cb), cmocka_unit_test(test_handle_accessors),
       cmocka_unit_test(test_handle_and_req_sizes), cmocka_unit_test(test_close_unref_inactive),
+      cmocka_unit_test(test_unref_in_prepare_cb),  cmocka_unit_test(test_idle_ref),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -279,6 +279,50 @@ static void test_timer_close_in_cb(void** state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+
+static int once_calls;
+static void once_cb(uv_timer_t* t) { (void)t; once_calls++; }
+
+/* upstream: timer_run_once */
+static void test_timer_run_once(void** state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_timer_t t;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  uv_timer_init(&loop, &t);
+  once_calls = 0;
+  uv_timer_start(&t, once_cb, 0, 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_ONCE), 0);
+  assert_int_equal(once_calls, 1);
+  uv_timer_start(&t, once_cb, 1, 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_ONCE), 0);
+  assert_int_equal(once_calls, 2);
+  uv_close((uv_handle_t*)&t, NULL);
+  assert_int_equal(uv_run(&loop, UV_RUN_ONCE), 0);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static int stopper_calls;
+static void stopper_cb(uv_timer_t* t) {
+  if (++stopper_calls == 3) uv_stop(t->loop);
+}
+
+/* upstream: loop_stop (from a repeating timer) */
+static void test_stop_from_timer(void** state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_timer_t t;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  uv_timer_init(&loop, &t);
+  stopper_calls = 0;
+  uv_timer_start(&t, stopper_cb, 1, 1);
+  assert_int_not_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(stopper_calls, 3);
+  assert_int_not_equal(uv_is_active((uv_handle_t*)&t), 0);
+  uv_close((uv_handle_t*)&t, NULL);
+  suite_loop_done(&loop);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_timer_order_same_deadline),
@@ -292,6 +336,8 @@ int main(void) {
       cmocka_unit_test(test_timer_huge_timeout),
       cmocka_unit_test(test_timer_start_in_cb),
       cmocka_unit_test(test_timer_close_in_cb),
+      cmocka_unit_test(test_timer_run_once),
+      cmocka_unit_test(test_stop_from_timer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
