@@ -323,6 +323,42 @@ static void test_stop_from_timer(void** state) {
   suite_loop_done(&loop);
 }
 
+
+static uv_timer_t zero_inner;
+static int zero_checks, outer_at, inner_at;
+static void zero_inner_cb(uv_timer_t* t) { (void)t; inner_at = zero_checks; }
+static void zero_outer_cb(uv_timer_t* t) {
+  (void)t;
+  outer_at = zero_checks;
+  uv_timer_start(&zero_inner, zero_inner_cb, 0, 0);
+}
+static void zero_check_cb(uv_check_t* c) { (void)c; zero_checks++; }
+
+/* libuv 1.44 (the oracle): a 0 ms timer started inside a timer callback is
+ * already due, so it fires in the SAME timers phase (1.45 changed this). */
+static void test_timer_zero_from_cb_same_phase(void** state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_timer_t outer;
+  uv_check_t check;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  uv_timer_init(&loop, &outer);
+  uv_timer_init(&loop, &zero_inner);
+  uv_check_init(&loop, &check);
+  uv_check_start(&check, zero_check_cb);
+  uv_unref((uv_handle_t*)&check);
+  zero_checks = 0;
+  outer_at = inner_at = -1;
+  uv_timer_start(&outer, zero_outer_cb, 1, 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_true(outer_at >= 0);
+  assert_int_equal(inner_at, outer_at);
+  uv_close((uv_handle_t*)&outer, NULL);
+  uv_close((uv_handle_t*)&zero_inner, NULL);
+  uv_close((uv_handle_t*)&check, NULL);
+  suite_loop_done(&loop);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_timer_order_same_deadline),
@@ -338,6 +374,7 @@ int main(void) {
       cmocka_unit_test(test_timer_close_in_cb),
       cmocka_unit_test(test_timer_run_once),
       cmocka_unit_test(test_stop_from_timer),
+      cmocka_unit_test(test_timer_zero_from_cb_same_phase),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
