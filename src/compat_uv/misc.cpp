@@ -4,16 +4,23 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <map>
+#include <mutex>
+#include <string>
 
 #include "compat_uv/internal.hpp"
 
 namespace {
-// libuv returns a leaked heap string for unknown codes; so do we (callers
-// never free it), but the same code always gives the same text.
-const char* unknown_err(const char* fmt, int err) {
-  char buf[64];
-  snprintf(buf, sizeof buf, fmt, err);
-  return strdup(buf);
+// libuv returns a heap string it never frees for unknown codes. Veloq keeps
+// one text per code in a table that lives as long as the process, so the
+// pointer stays valid forever (as libuv's does) without leaking per call.
+const char* unknown_err(int err) {
+  static std::mutex mu;
+  static std::map<int, std::string> texts;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = texts.find(err);
+  if (it == texts.end()) it = texts.emplace(err, "Unknown system error " + std::to_string(err)).first;
+  return it->second.c_str();
 }
 }  // namespace
 
@@ -27,7 +34,7 @@ const char* uv_strerror(int err) {
     UV_ERRNO_MAP(XX)
 #undef XX
   }
-  return unknown_err("Unknown system error %d", err);
+  return unknown_err(err);
 }
 
 const char* uv_err_name(int err) {
@@ -38,7 +45,7 @@ const char* uv_err_name(int err) {
     UV_ERRNO_MAP(XX)
 #undef XX
   }
-  return unknown_err("Unknown system error %d", err);
+  return unknown_err(err);
 }
 
 unsigned int uv_version(void) { return UV_VERSION_HEX; }
