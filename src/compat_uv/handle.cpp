@@ -1,0 +1,93 @@
+// Handle basics: uv_close, ref counting, accessors (libuv 1.44 src/unix/core.c, src/uv-common.c).
+#include <cstdlib>
+
+#include "compat_uv/internal.hpp"
+
+using namespace veloq::uvc;
+
+extern "C" {
+
+void uv_close(uv_handle_t* handle, uv_close_cb close_cb) {
+  HandleState* hs = hstate(handle);
+  // libuv asserts here: closing a handle twice is a programming error.
+  if (hs->flags & (kClosing | kClosed)) abort();
+  hs->flags |= kClosing;
+  handle->close_cb = close_cb;
+  switch (handle->type) {
+    case UV_TIMER: timer_close(reinterpret_cast<uv_timer_t*>(handle)); break;
+    case UV_IDLE: idle_close(reinterpret_cast<uv_idle_t*>(handle)); break;
+    case UV_PREPARE: prepare_close(reinterpret_cast<uv_prepare_t*>(handle)); break;
+    case UV_CHECK: check_close(reinterpret_cast<uv_check_t*>(handle)); break;
+    case UV_ASYNC: async_close(reinterpret_cast<uv_async_t*>(handle)); break;
+    default: handle_stop(handle); break;
+  }
+  // uv__make_close_pending: a stack, so close_cbs run newest first.
+  LoopState* ls = loop_state(handle->loop);
+  hs->next_closing = ls->closing_handles;
+  ls->closing_handles = handle;
+}
+
+int uv_is_closing(const uv_handle_t* handle) { return is_closing(handle); }
+
+int uv_is_active(const uv_handle_t* handle) {
+  return (hstate(handle)->flags & kActive) && !(hstate(handle)->flags & kClosing);
+}
+
+void uv_ref(uv_handle_t* handle) {
+  HandleState* hs = hstate(handle);
+  if (hs->flags & kRef) return;
+  hs->flags |= kRef;
+  if (hs->flags & kClosing) return;
+  if (hs->flags & kActive) handle->loop->active_handles++;
+}
+
+void uv_unref(uv_handle_t* handle) {
+  HandleState* hs = hstate(handle);
+  if (!(hs->flags & kRef)) return;
+  hs->flags &= ~kRef;
+  if (hs->flags & kClosing) return;
+  if (hs->flags & kActive) handle->loop->active_handles--;
+}
+
+int uv_has_ref(const uv_handle_t* handle) { return (hstate(handle)->flags & kRef) != 0; }
+
+uv_handle_type uv_handle_get_type(const uv_handle_t* handle) { return handle->type; }
+uv_loop_t* uv_handle_get_loop(const uv_handle_t* handle) { return handle->loop; }
+void* uv_handle_get_data(const uv_handle_t* handle) { return handle->data; }
+void uv_handle_set_data(uv_handle_t* handle, void* data) { handle->data = data; }
+
+const char* uv_handle_type_name(uv_handle_type type) {
+  switch (type) {
+#define XX(uc, lc) \
+  case UV_##uc:    \
+    return #lc;
+    UV_HANDLE_TYPE_MAP(XX)
+#undef XX
+    case UV_FILE: return "file";
+    default: return nullptr;
+  }
+}
+
+size_t uv_handle_size(uv_handle_type type) {
+  switch (type) {
+#define XX(uc, lc) \
+  case UV_##uc:    \
+    return sizeof(uv_##lc##_t);
+    UV_HANDLE_TYPE_MAP(XX)
+#undef XX
+    default: return size_t(-1);
+  }
+}
+
+size_t uv_req_size(uv_req_type type) {
+  switch (type) {
+#define XX(uc, lc) \
+  case UV_##uc:    \
+    return sizeof(uv_##lc##_t);
+    UV_REQ_TYPE_MAP(XX)
+#undef XX
+    default: return size_t(-1);
+  }
+}
+
+}  // extern "C"

@@ -1,0 +1,165 @@
+// compat_uv internals: where Veloq keeps libuv's private state.
+//
+// uv_loop_t's private storage holds one pointer to a LoopState (side
+// allocation, freed in uv_loop_close). Every handle keeps its flags and its
+// closing-list link in the 16-byte handle storage; timers, idle/prepare/check
+// and async keep their callback and queue links in their own storage, so
+// nothing is allocated per handle. Semantics follow libuv 1.44 (src/unix).
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <tuple>
+
+#include "core/driver/driver.hpp"
+
+namespace veloq::uvc {
+
+// libuv's QUEUE: a circular doubly linked list with a sentinel.
+struct Queue {
+  Queue* next;
+  Queue* prev;
+  void init() { next = prev = this; }
+  bool empty() const { return next == this; }
+  void remove() {
+    prev->next = next;
+    next->prev = prev;
+  }
+  void insert_tail(Queue* q) {  // `this` is the sentinel
+    q->next = this;
+    q->prev = prev;
+    prev->next = q;
+    prev = q;
+  }
+  void insert_head(Queue* q) {
+    q->next = next;
+    q->prev = this;
+    next->prev = q;
+    next = q;
+  }
+  // Move every element of `this` into `into` (which must be empty-initialised).
+  void move_to(Queue* into) {
+    if (empty()) {
+      into->init();
+      return;
+    }
+    into->next = next;
+    into->prev = prev;
+    next->prev = into;
+    prev->next = into;
+    init();
+  }
+};
+
+enum HandleFlags : uint32_t {
+  kClosing = 1u << 0,
+  kClosed = 1u << 1,
+  kActive = 1u << 2,
+  kRef = 1u << 3,
+};
+
+struct HandleState {  // fits UV_HANDLE_PRIVATE_FIELDS (16 bytes)
+  uint32_t flags;
+  uv_handle_t* next_closing;
+};
+static_assert(sizeof(HandleState) <= sizeof(((uv_handle_t*)nullptr)->veloq_handle));
+
+struct TimerState {  // fits UV_TIMER_PRIVATE_FIELDS (56 bytes)
+  uv_timer_cb cb;
+  uint64_t timeout;  // absolute due time in loop ms
+  uint64_t repeat;
+  uint64_t start_id;
+};
+static_assert(sizeof(TimerState) <= sizeof(((uv_timer_t*)nullptr)->veloq_timer));
+
+struct WatcherState {  // idle / prepare / check (24 bytes)
+  void* cb;
+  Queue queue;
+};
+static_assert(sizeof(WatcherState) <= sizeof(((uv_idle_t*)nullptr)->veloq_idle));
+static_assert(sizeof(WatcherState) <= sizeof(((uv_prepare_t*)nullptr)->veloq_prepare));
+static_assert(sizeof(WatcherState) <= sizeof(((uv_check_t*)nullptr)->veloq_check));
+
+struct AsyncState {  // 32 bytes
+  uv_async_cb cb;
+  Queue queue;
+  std::atomic<int> pending;
+};
+static_assert(sizeof(AsyncState) <= sizeof(((uv_async_t*)nullptr)->veloq_async));
+
+struct TimerKey {
+  uint64_t timeout;
+  uint64_t start_id;
+  uv_timer_t* handle;
+  bool operator<(const TimerKey& o) const {
+    return std::tie(timeout, start_id) < std::tie(o.timeout, o.start_id);
+  }
+};
+
+struct LoopState {
+  uint64_t time_ms = 0;
+  uint64_t timer_counter = 0;
+  std::set<TimerKey> timers;  // libuv's heap: ordered by (due, start order)
+  Queue idle_handles;
+  Queue prepare_handles;
+  Queue check_handles;
+  Queue async_handles;
+  uv_handle_t* closing_handles = nullptr;
+  // Set by uv_async_send (any thread) before waking the driver; the loop
+  // polls with timeout 0 while it is set so no send is ever missed.
+  std::atomic<int> async_pending{0};
+  std::unique_ptr<Driver> driver;
+};
+
+inline LoopState*& loop_state_ptr(uv_loop_t* loop) {
+  static_assert(sizeof(LoopState*) <= sizeof(loop->veloq_loop));
+  return *reinterpret_cast<LoopState**>(loop->veloq_loop.storage);
+}
+inline LoopState* loop_state(const uv_loop_t* loop) {
+  return *reinterpret_cast<LoopState* const*>(loop->veloq_loop.storage);
+}
+inline HandleState* hstate(const uv_handle_t* h) {
+  return reinterpret_cast<HandleState*>(const_cast<unsigned char*>(h->veloq_handle.storage));
+}
+inline TimerState* tstate(const uv_timer_t* t) {
+  return reinterpret_cast<TimerState*>(const_cast<unsigned char*>(t->veloq_timer.storage));
+}
+inline AsyncState* astate(uv_async_t* a) {
+  return reinterpret_cast<AsyncState*>(a->veloq_async.storage);
+}
+inline Queue* loop_handle_queue(uv_loop_t* loop) {
+  return reinterpret_cast<Queue*>(loop->handle_queue);
+}
+inline Queue* handle_queue_node(uv_handle_t* h) {
+  return reinterpret_cast<Queue*>(h->handle_queue);
+}
+inline uv_handle_t* handle_of_queue_node(Queue* q) {
+  return reinterpret_cast<uv_handle_t*>(reinterpret_cast<char*>(q) - offsetof(uv_handle_t, handle_queue));
+}
+
+// uv__handle_init / start / stop, as libuv's macros do.
+void handle_init(uv_loop_t* loop, uv_handle_t* h, uv_handle_type type);
+void handle_start(uv_handle_t* h);
+void handle_stop(uv_handle_t* h);
+inline bool is_active(const uv_handle_t* h) { return hstate(h)->flags & kActive; }
+inline bool is_closing(const uv_handle_t* h) { return hstate(h)->flags & (kClosing | kClosed); }
+
+void update_time(uv_loop_t* loop);
+void run_timers(uv_loop_t* loop);
+int next_timeout(const uv_loop_t* loop);
+void run_idle(uv_loop_t* loop);
+void run_prepare(uv_loop_t* loop);
+void run_check(uv_loop_t* loop);
+void run_async(uv_loop_t* loop);
+// Type-specific part of uv_close.
+void timer_close(uv_timer_t* h);
+void idle_close(uv_idle_t* h);
+void prepare_close(uv_prepare_t* h);
+void check_close(uv_check_t* h);
+void async_close(uv_async_t* h);
+
+}  // namespace veloq::uvc
