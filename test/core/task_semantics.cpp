@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "support/io_helpers.hpp"
 #include "core/runtime/io.hpp"
 #include "core/runtime/worker.hpp"
 #include "core/runtime/yield.hpp"
@@ -73,25 +74,6 @@ Task<int> sleep_long() {
   co_return 1;
 }
 
-Task<int> timeout_op_10s() {
-  IoOp op(OpCode::Timeout);
-  auto* ts = reinterpret_cast<__kernel_timespec*>(op->own_bytes(sizeof(__kernel_timespec)));
-  ts->tv_sec = 10;
-  ts->tv_nsec = 0;
-  op->args.addr = ts;
-  co_return co_await op;
-}
-
-Task<int> read_pipe(int fd) {
-  IoOp op(OpCode::Read);
-  op->buf = FixedBuf::allocate(64);
-  op->args.fd = fd;
-  op->args.addr = op->buf.data();
-  op->args.len = 64;
-  op->args.off = uint64_t(-1);
-  co_return co_await op;
-}
-
 // Let `h` reach its suspension point, abort it, join it: the error code.
 Task<int> abort_after_start(JoinHandle<int> h) {
   co_await sleep(2ms);
@@ -102,8 +84,8 @@ Task<int> abort_after_start(JoinHandle<int> h) {
   co_return r ? 0 : r.error().value();
 }
 Task<int> abort_sleeper() { co_return co_await abort_after_start(spawn_local(sleep_long())); }
-Task<int> abort_timeout_op() { co_return co_await abort_after_start(spawn_local(timeout_op_10s())); }
-Task<int> abort_pipe_reader(int fd) { co_return co_await abort_after_start(spawn_local(read_pipe(fd))); }
+Task<int> abort_timeout_op() { co_return co_await abort_after_start(spawn_local(test::kernel_timeout(10'000'000'000))); }
+Task<int> abort_pipe_reader(int fd) { co_return co_await abort_after_start(spawn_local(test::read_pipe(fd))); }
 
 Task<int> abort_before_run() {
   auto h = spawn_local(sleep_long());
@@ -256,8 +238,8 @@ Test(task_semantics, detached_exception_goes_to_hook) {
 namespace {
 Task<void> spawn_busy_and_return(int fd) {
   (void)spawn_local(sleep_long());
-  (void)spawn_local(timeout_op_10s());
-  (void)spawn_local(read_pipe(fd));
+  (void)spawn_local(test::kernel_timeout(10'000'000'000));
+  (void)spawn_local(test::read_pipe(fd));
   (void)spawn_local(yielder(3, 1'000'000));
   co_await sleep(2ms);  // everyone reached its suspension point
 }

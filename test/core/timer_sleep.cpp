@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "support/io_helpers.hpp"
 #include "core/runtime/io.hpp"
 #include "core/runtime/worker.hpp"
 #include "core/time/sleep.hpp"
@@ -70,27 +71,6 @@ Task<int> fast_value() {
   co_return 42 + r;
 }
 
-// A kernel Timeout op of 10 s: "slow I/O".
-Task<int> slow_timeout_op() {
-  IoOp op(OpCode::Timeout);
-  auto* ts = reinterpret_cast<__kernel_timespec*>(op->own_bytes(sizeof(__kernel_timespec)));
-  ts->tv_sec = 10;
-  ts->tv_nsec = 0;
-  op->args.addr = ts;
-  co_return co_await op;
-}
-
-// A read on a pipe nobody writes.
-Task<int> read_pipe(int fd) {
-  IoOp op(OpCode::Read);
-  op->buf = FixedBuf::allocate(64);
-  op->args.fd = fd;
-  op->args.addr = op->buf.data();
-  op->args.len = 64;
-  op->args.off = uint64_t(-1);
-  co_return co_await op;
-}
-
 Task<Result<int>> result_fast() { co_return 7; }
 Task<Result<int>> result_err() { co_return err<int>(ENOENT); }
 Task<Result<int>> result_slow() {
@@ -104,8 +84,8 @@ Task<int> thrower() {
 }
 
 Task<Result<int>> timeout_fast() { co_return co_await timeout(fast_value(), 5s); }
-Task<Result<int>> timeout_slow_op() { co_return co_await timeout(slow_timeout_op(), 20ms); }
-Task<Result<int>> timeout_pipe(int fd) { co_return co_await timeout(read_pipe(fd), 20ms); }
+Task<Result<int>> timeout_slow_op() { co_return co_await timeout(test::kernel_timeout(10'000'000'000), 20ms); }
+Task<Result<int>> timeout_pipe(int fd) { co_return co_await timeout(test::read_pipe(fd), 20ms); }
 Task<bool> flattened() {
   Result<int> a = co_await timeout(result_fast(), 5s);
   Result<int> b = co_await timeout(result_err(), 5s);
