@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <utility>
 #include <vector>
@@ -43,7 +44,14 @@ class StableSlab {
   // Give up the memory without freeing it: for slots something outside our
   // control (the kernel) may still write to. Live objects are not destroyed.
   void abandon() {
-    for (auto& c : chunks_) (void)c.release();
+    // Kept reachable for the life of the process, so leak checkers see the
+    // memory as deliberately retained rather than lost.
+    static std::mutex mu;
+    static auto* graveyard = new std::vector<std::unique_ptr<Slot[]>>();
+    {
+      std::lock_guard lk(mu);
+      for (auto& c : chunks_) graveyard->push_back(std::move(c));
+    }
     chunks_.clear();
     free_ = nullptr;
     live_ = 0;
