@@ -90,4 +90,36 @@ size_t uv_req_size(uv_req_type type) {
   }
 }
 
+uv_req_type uv_req_get_type(const uv_req_t* req) { return req->type; }
+void* uv_req_get_data(const uv_req_t* req) { return req->data; }
+void uv_req_set_data(uv_req_t* req, void* data) { req->data = data; }
+
+const char* uv_req_type_name(uv_req_type type) {
+  switch (type) {
+#define XX(uc, lc) \
+  case UV_##uc:    \
+    return #lc;
+    UV_REQ_TYPE_MAP(XX)
+#undef XX
+    default: return nullptr;
+  }
+}
+
+// libuv cancels only requests waiting in its threadpool (fs, work, DNS,
+// random); everything else is UV_EINVAL. The threadpool arrives with issue 6:
+// until then no such request can have been queued (their submit functions
+// return UV_ENOSYS), and a request that is not queued cannot be cancelled,
+// which libuv reports as UV_EBUSY.
+int uv_cancel(uv_req_t* req) {
+  if (req == nullptr) return UV_EINVAL;
+  switch (req->type) {
+    case UV_FS:
+    case UV_WORK:
+    case UV_GETADDRINFO:
+    case UV_GETNAMEINFO:
+    case UV_RANDOM: return UV_EBUSY;
+    default: return UV_EINVAL;
+  }
+}
+
 }  // extern "C"

@@ -91,6 +91,14 @@ struct AsyncState {  // 32 bytes
 };
 static_assert(sizeof(AsyncState) <= sizeof(((uv_async_t*)nullptr)->veloq_async));
 
+// A deferred callback run in the loop's pending phase (libuv's pending_queue:
+// I/O results reported one iteration later, e.g. a write_cb). Embedded in
+// the state of whatever handle or request defers work.
+struct PendingWork {
+  Queue queue;
+  void (*run)(uv_loop_t* loop, PendingWork* w);
+};
+
 struct TimerKey {
   uint64_t timeout;
   uint64_t start_id;
@@ -108,7 +116,16 @@ struct LoopState {
   Queue prepare_handles;
   Queue check_handles;
   Queue async_handles;
+  Queue pending_queue;  // PendingWork, run in the pending phase
   uv_handle_t* closing_handles = nullptr;
+  // libuv's watcher_queue stand-in: true until the poll phase has run once
+  // (libuv registers its signal fd then). uv_backend_timeout says 0 while it
+  // is set, so an embedder calls uv_run before sleeping on uv_backend_fd.
+  bool backend_dirty = true;
+  // uv_loop_configure
+  bool block_sigprof = false;   // UV_LOOP_BLOCK_SIGNAL, SIGPROF
+  bool metrics_idle = false;    // UV_METRICS_IDLE_TIME
+  uint64_t idle_time_ns = 0;    // time blocked in the poll phase
   // Set by uv_async_send (any thread) before waking the driver; the loop
   // polls with timeout 0 while it is set so no send is ever missed.
   std::atomic<int> async_pending{0};
@@ -149,6 +166,10 @@ inline bool is_active(const uv_handle_t* h) { return hstate(h)->flags & kActive;
 inline bool is_closing(const uv_handle_t* h) { return hstate(h)->flags & (kClosing | kClosed); }
 
 void update_time(uv_loop_t* loop);
+// Queue `w` for the next pending phase (libuv's uv__io_feed).
+void pending_add(uv_loop_t* loop, PendingWork* w);
+// Options every uv loop's driver is built with.
+DriverOptions loop_driver_options();
 void run_timers(uv_loop_t* loop);
 int next_timeout(const uv_loop_t* loop);
 void run_idle(uv_loop_t* loop);

@@ -1,8 +1,15 @@
 // uv_loop_t: init/close, the run loop and its phases (libuv 1.44 src/unix/core.c).
+#include <cerrno>
 #include <climits>
+#include <csignal>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <new>
+
+#include <pthread.h>
 
 #include "compat_uv/internal.hpp"
 
@@ -46,19 +53,79 @@ void run_closing_handles(uv_loop_t* loop) {
   }
 }
 
+// uv__run_pending: the queue is moved aside first, so work queued by these
+// callbacks waits for the next iteration. Returns whether anything ran.
+bool run_pending(uv_loop_t* loop) {
+  LoopState* ls = loop_state(loop);
+  if (ls->pending_queue.empty()) return false;
+  Queue pass;
+  ls->pending_queue.move_to(&pass);
+  while (!pass.empty()) {
+    Queue* q = pass.next;
+    q->remove();
+    q->init();
+    PendingWork* w = reinterpret_cast<PendingWork*>(reinterpret_cast<char*>(q) - offsetof(PendingWork, queue));
+    w->run(loop, w);
+  }
+  return true;
+}
+
 // The poll phase: one driver poll, then the async handles it woke.
 void io_poll(uv_loop_t* loop, int timeout_ms) {
   LoopState* ls = loop_state(loop);
   if (ls->async_pending.load(std::memory_order_acquire)) timeout_ms = 0;
-  int64_t timeout_ns = timeout_ms < 0 ? -1 : int64_t(timeout_ms) * 1'000'000;
-  if (ls->driver) ls->driver->poll(timeout_ns);
-  else if (timeout_ns > 0) {
-    struct timespec ts{time_t(timeout_ms / 1000), long(timeout_ms % 1000) * 1'000'000};
-    nanosleep(&ts, nullptr);
+  const int64_t timeout_ns = timeout_ms < 0 ? -1 : int64_t(timeout_ms) * 1'000'000;
+  // libuv waits in epoll_pwait with SIGPROF blocked when asked to.
+  sigset_t old_mask;
+  if (ls->block_sigprof) {
+    sigset_t prof;
+    sigemptyset(&prof);
+    sigaddset(&prof, SIGPROF);
+    pthread_sigmask(SIG_BLOCK, &prof, &old_mask);
   }
+  const bool measure = ls->metrics_idle && timeout_ns != 0;
+  const uint64_t t0 = measure ? uv_hrtime() : 0;
+  const int r = ls->driver->poll(timeout_ns);
+  // libuv aborts when epoll_wait fails for any reason but EINTR: the loop
+  // cannot make progress and spinning would hide it.
+  if (r < 0 && r != -EINTR) {
+    std::fprintf(stderr, "veloq: uv loop %p: driver poll failed: %s\n", static_cast<void*>(loop),
+                 std::strerror(-r));
+    std::abort();
+  }
+  if (measure) ls->idle_time_ns += uv_hrtime() - t0;
+  if (ls->block_sigprof) pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ls->backend_dirty = false;
   update_time(loop);  // libuv updates the time after epoll_wait returns
   if (ls->async_pending.exchange(0, std::memory_order_acq_rel)) run_async(loop);
 }
+
+// uv__backend_timeout: the wait uv_run's poll phase uses.
+int backend_timeout(const uv_loop_t* loop) {
+  const LoopState* ls = loop_state(loop);
+  if (loop->stop_flag != 0) return 0;
+  if (!has_active_handles(loop) && !has_active_reqs(loop)) return 0;
+  if (!ls->idle_handles.empty()) return 0;
+  if (!ls->pending_queue.empty()) return 0;
+  if (ls->closing_handles != nullptr) return 0;
+  return next_timeout(loop);
+}
+
+void print_handles(uv_loop_t* loop, bool only_active, FILE* stream) {
+  if (loop == nullptr) loop = uv_default_loop();
+  if (loop == nullptr || stream == nullptr) return;
+  Queue* all = loop_handle_queue(loop);
+  for (Queue* q = all->next; q != all; q = q->next) {
+    uv_handle_t* h = handle_of_queue_node(q);
+    const uint32_t flags = hstate(h)->flags;
+    if (only_active && !(flags & kActive)) continue;
+    const char* type = uv_handle_type_name(h->type);
+    // libuv's format: [R|-][A|-][I|-] type address (Veloq has no internal handles).
+    std::fprintf(stream, "[%c%c%c] %-8s %p\n", (flags & kRef) ? 'R' : '-', (flags & kActive) ? 'A' : '-', '-',
+                 type ? type : "<unknown>", static_cast<void*>(h));
+  }
+}
+
 
 }  // namespace
 
@@ -66,6 +133,17 @@ namespace veloq::uvc {
 
 void update_time(uv_loop_t* loop) {
   loop_state(loop)->time_ms = uv_hrtime() / 1'000'000;
+}
+
+void pending_add(uv_loop_t* loop, PendingWork* w) { loop_state(loop)->pending_queue.insert_tail(&w->queue); }
+
+// libuv lets any thread run a loop, one at a time, and a loop stopped on one
+// thread may be run on another with I/O still in flight: the ring must not
+// be bound to a single submitter (DriverOptions::thread_bound).
+DriverOptions loop_driver_options() {
+  DriverOptions o = DriverOptions::from_env();
+  o.thread_bound = false;
+  return o;
 }
 
 void handle_init(uv_loop_t* loop, uv_handle_t* h, uv_handle_type type) {
@@ -107,11 +185,10 @@ int uv_loop_init(uv_loop_t* loop) {
   ls->prepare_handles.init();
   ls->check_handles.init();
   ls->async_handles.init();
+  ls->pending_queue.init();
   loop_handle_queue(loop)->init();
-  // The uring driver is created with its ring disabled and enables it on the
-  // first poll, so the loop may be run on another thread than this one.
   int err = 0;
-  ls->driver = veloq::make_driver(veloq::DriverOptions::from_env(), &err);
+  ls->driver = veloq::make_driver(loop_driver_options(), &err);
   if (!ls->driver) {
     delete ls;
     return err > 0 ? -err : (err < 0 ? err : UV_ENOMEM);
@@ -150,14 +227,87 @@ uint64_t uv_now(const uv_loop_t* loop) { return loop_state(loop)->time_ms; }
 
 void uv_update_time(uv_loop_t* loop) { update_time(loop); }
 
+// What an embedder sleeps for on uv_backend_fd(). 0 while the loop has work
+// the fd cannot signal yet (libuv: io watchers not yet registered with epoll).
 int uv_backend_timeout(const uv_loop_t* loop) {
   const LoopState* ls = loop_state(loop);
-  if (loop->stop_flag != 0) return 0;
-  if (!has_active_handles(loop) && !has_active_reqs(loop)) return 0;
-  if (!ls->idle_handles.empty()) return 0;
-  if (ls->closing_handles != nullptr) return 0;
-  return next_timeout(loop);
+  if (ls->backend_dirty || ls->driver->needs_submit()) return 0;
+  return backend_timeout(loop);
 }
+
+int uv_backend_fd(const uv_loop_t* loop) { return loop_state(loop)->driver->pollable_fd(); }
+
+void* uv_loop_get_data(const uv_loop_t* loop) { return loop->data; }
+void uv_loop_set_data(uv_loop_t* loop, void* data) { loop->data = data; }
+
+int uv_loop_configure(uv_loop_t* loop, uv_loop_option option, ...) {
+  LoopState* ls = loop_state(loop);
+  if (option == UV_METRICS_IDLE_TIME) {
+    ls->metrics_idle = true;
+    return 0;
+  }
+  if (option != UV_LOOP_BLOCK_SIGNAL) return UV_ENOSYS;
+  va_list ap;
+  va_start(ap, option);
+  const int signum = va_arg(ap, int);
+  va_end(ap);
+  if (signum != SIGPROF) return UV_EINVAL;  // libuv blocks only SIGPROF
+  ls->block_sigprof = true;
+  return 0;
+}
+
+uint64_t uv_metrics_idle_time(uv_loop_t* loop) { return loop_state(loop)->idle_time_ns; }
+
+// In a forked child the ring (or epoll set) is shared with the parent: give
+// the loop its own. The old driver is released without touching the kernel
+// objects the parent still uses (its destructor only unmaps and closes fds).
+int uv_loop_fork(uv_loop_t* loop) {
+  LoopState* ls = loop_state(loop);
+  if (ls == nullptr) return UV_EINVAL;
+  int err = 0;
+  std::unique_ptr<veloq::Driver> fresh = veloq::make_driver(loop_driver_options(), &err);
+  if (!fresh) return err > 0 ? -err : (err < 0 ? err : UV_ENOMEM);
+  ls->driver = std::move(fresh);
+  ls->backend_dirty = true;
+  // A send that raced the fork is not lost: the flag survives, the next poll
+  // sees it.
+  return 0;
+}
+
+uv_loop_t* uv_loop_new(void) {
+  uv_loop_t* loop = static_cast<uv_loop_t*>(std::malloc(sizeof(uv_loop_t)));
+  if (loop == nullptr) return nullptr;
+  if (uv_loop_init(loop) != 0) {
+    std::free(loop);
+    return nullptr;
+  }
+  return loop;
+}
+
+void uv_loop_delete(uv_loop_t* loop) {
+  uv_loop_t* default_loop = default_loop_ptr;
+  // libuv asserts that the close succeeded; a loop with live handles is a
+  // programming error it aborts on.
+  if (uv_loop_close(loop) != 0) abort();
+  if (loop != default_loop) std::free(loop);
+}
+
+// uv_walk: the handle queue is moved aside and each handle re-queued before
+// its callback, so a callback may close (or init) handles safely.
+void uv_walk(uv_loop_t* loop, uv_walk_cb walk_cb, void* arg) {
+  if (walk_cb == nullptr) return;
+  Queue pass;
+  loop_handle_queue(loop)->move_to(&pass);
+  while (!pass.empty()) {
+    Queue* q = pass.next;
+    q->remove();
+    loop_handle_queue(loop)->insert_tail(q);
+    walk_cb(handle_of_queue_node(q), arg);
+  }
+}
+
+void uv_print_all_handles(uv_loop_t* loop, FILE* stream) { print_handles(loop, false, stream); }
+void uv_print_active_handles(uv_loop_t* loop, FILE* stream) { print_handles(loop, true, stream); }
 
 int uv_run(uv_loop_t* loop, uv_run_mode mode) {
   bool r = loop_alive(loop);
@@ -165,12 +315,11 @@ int uv_run(uv_loop_t* loop, uv_run_mode mode) {
   while (r && loop->stop_flag == 0) {
     update_time(loop);
     run_timers(loop);
-    // No pending queue yet: nothing in this slice defers callbacks to it.
-    const bool ran_pending = false;
+    const bool ran_pending = run_pending(loop);
     run_idle(loop);
     run_prepare(loop);
     int timeout = 0;
-    if ((mode == UV_RUN_ONCE && !ran_pending) || mode == UV_RUN_DEFAULT) timeout = uv_backend_timeout(loop);
+    if ((mode == UV_RUN_ONCE && !ran_pending) || mode == UV_RUN_DEFAULT) timeout = backend_timeout(loop);
     io_poll(loop, timeout);
     run_check(loop);
     run_closing_handles(loop);

@@ -5,7 +5,12 @@
 // and the Worker throws, rather than hang or fail silently.
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
+#include <cstring>
 #include <system_error>
 #include <thread>
 
@@ -86,4 +91,50 @@ Test(driver_thread, driver_poll_from_non_issuer_returns_eexist, .timeout = 10) {
   cr_assert_eq(s.completions, 1);
   cr_assert_eq(d->in_flight(), 0u);
   reg.release(op);
+}
+
+// DriverOptions::thread_bound = false (what a uv loop uses): thread A
+// submits a read and then sleeps; thread B drives the driver and gets the
+// read's completion, which the kernel first posts on behalf of A.
+Test(driver_thread, unbound_driver_moves_threads_with_op_in_flight, .timeout = 10) {
+  DriverOptions o = DriverOptions::from_env();
+  o.thread_bound = false;
+  int err = 0;
+  auto d = make_driver(o, &err);
+  cr_assert(d != nullptr, "make_driver: %s", std::strerror(err));
+  cr_assert_not(d->features().single_issuer);
+  cr_assert_not(d->features().defer_taskrun);
+  int fds[2];
+  cr_assert_eq(::pipe2(fds, O_CLOEXEC), 0);
+  OpRegistry reg;
+  Seen s;
+  char byte = 0;
+  Op* op = make_op(reg, OpCode::Read, &s);
+  op->args.fd = fds[0];
+  op->args.addr = &byte;
+  op->args.len = 1;
+  op->args.off = ~uint64_t{0};
+  std::atomic<int> phase{0};
+  std::thread a([&] {
+    d->prepare(op);
+    d->poll(0);  // submitted by A; still waiting for data
+    phase = 1;
+    while (phase.load() != 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  while (phase.load() != 1) std::this_thread::yield();
+  cr_assert_eq(s.completions, 0);
+  std::thread b([&] {
+    cr_assert_eq(::write(fds[1], "x", 1), 1);
+    poll_until(*d, [&] { return s.completions > 0; }, 5.0);
+  });
+  b.join();
+  phase = 2;
+  a.join();
+  cr_assert_eq(s.completions, 1);
+  cr_assert_eq(s.last_res, 1);
+  cr_assert_eq(byte, 'x');
+  cr_assert_eq(d->in_flight(), 0u);
+  reg.release(op);
+  ::close(fds[0]);
+  ::close(fds[1]);
 }

@@ -233,8 +233,34 @@ static void test_idle_ref(void** state) {
   suite_loop_done(&loop);
 }
 
+/* upstream: req accessors (uv_req_get_type/get_data/set_data, type names)
+ * and uv_cancel of a request type libuv cannot cancel */
+static void test_req_accessors_and_cancel(void** state) {
+  (void)state;
+  uv_connect_t c;
+  uv_write_t w;
+  memset(&c, 0, sizeof c);
+  memset(&w, 0, sizeof w);
+  c.type = UV_CONNECT;
+  w.type = UV_WRITE;
+  int marker;
+  uv_req_set_data((uv_req_t*)&c, &marker);
+  assert_ptr_equal(uv_req_get_data((uv_req_t*)&c), &marker);
+  assert_ptr_equal(c.data, &marker);
+  assert_int_equal(uv_req_get_type((uv_req_t*)&c), UV_CONNECT);
+  assert_int_equal(uv_req_get_type((uv_req_t*)&w), UV_WRITE);
+#define CHECK_NAME(uc, lc) assert_string_equal(uv_req_type_name(UV_##uc), #lc);
+  UV_REQ_TYPE_MAP(CHECK_NAME)
+#undef CHECK_NAME
+  assert_null(uv_req_type_name(UV_UNKNOWN_REQ));
+  assert_null(uv_req_type_name(UV_REQ_TYPE_MAX));
+  assert_int_equal(uv_cancel((uv_req_t*)&c), UV_EINVAL);
+  assert_int_equal(uv_cancel((uv_req_t*)&w), UV_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_req_accessors_and_cancel),
       cmocka_unit_test(test_unref_timer),         cmocka_unit_test(test_ref_counting),
       cmocka_unit_test(test_close_order),         cmocka_unit_test(test_is_closing),
       cmocka_unit_test(test_close_from_close_cb), cmocka_unit_test(test_handle_accessors),

@@ -48,6 +48,13 @@ struct DriverOptions {
   bool allow_fallback = true;         // false: fail instead of falling back
   unsigned sq_entries = 256;          // ring size (tests use 4 for backlog)
   unsigned cq_entries = 0;            // 0 = kernel default (2 * sq)
+  // true: one thread drives the driver for its whole life (a Worker), so
+  // io_uring may use SINGLE_ISSUER/DEFER_TASKRUN/COOP_TASKRUN. false: any
+  // thread may drive it, one at a time, and a thread may hand it to another
+  // with ops in flight (a uv loop run on thread A, then on thread B). The
+  // ring then goes without those flags: with them the kernel refuses a new
+  // submitter (EEXIST) and posts completions only to the old one.
+  bool thread_bound = true;
   // Features named here are treated as absent even if the kernel has them:
   // comma-separated feature or opcode names (as in DriverFeatures::describe).
   std::string disable;
@@ -102,6 +109,10 @@ class Driver {
   virtual size_t in_flight() const = 0;
   // An fd that polls readable when poll(0) has work (embedders, uv_backend_fd).
   virtual int pollable_fd() const = 0;
+  // True while something prepared has not reached the kernel yet (or the
+  // wake-up is not armed): pollable_fd() cannot signal it, so an embedder
+  // must call poll() before blocking on that fd.
+  virtual bool needs_submit() const = 0;
 
   void set_offload(OffloadFn fn) { offload_ = std::move(fn); }
 

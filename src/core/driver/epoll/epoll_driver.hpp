@@ -42,6 +42,9 @@ class EpollDriver final : public Driver {
   void post_completion(Op* op, int32_t res) override;
   size_t in_flight() const override { return in_flight_; }
   int pollable_fd() const override { return epfd_; }
+  // Interest is registered and local results wake the epoll fd as they are
+  // queued: nothing ever waits for a poll() to become visible.
+  bool needs_submit() const override { return false; }
 
  private:
   // Waiters of one fd. Each queue is FIFO; only its head is retried.

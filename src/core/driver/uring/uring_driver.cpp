@@ -85,9 +85,13 @@ int UringDriver::init(const DriverOptions& opts) {
     unsigned flags;
     bool usable;
   };
-  const bool si = !opts.disables("single_issuer");
+  // A driver that may change threads takes none of the flags that tie the
+  // ring to one task (see DriverOptions::thread_bound). Without COOP_TASKRUN
+  // the kernel signals the submitting thread to post its completions even
+  // while it sleeps (say in pthread_join on the new driving thread).
+  const bool si = opts.thread_bound && !opts.disables("single_issuer");
   const bool dt = si && !opts.disables("defer_taskrun");
-  const bool ct = !opts.disables("coop_taskrun");
+  const bool ct = opts.thread_bound && !opts.disables("coop_taskrun");
   const Attempt attempts[] = {
       {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED |
            IORING_SETUP_SUBMIT_ALL,
@@ -488,6 +492,13 @@ int UringDriver::enter_enabled() {
   }
   enabled_ = true;
   return 0;
+}
+
+bool UringDriver::needs_submit() const {
+  // SQEs not yet entered, ops waiting for SQ space, results queued locally,
+  // or no wake read armed (so wake() would not make the ring fd readable).
+  return !enabled_ || !wake_armed_ || io_uring_sq_ready(&ring_) > 0 || backlog_head_ != nullptr ||
+         !cancel_backlog_.empty() || !local_.empty();
 }
 
 void UringDriver::arm_wake() {

@@ -48,6 +48,7 @@ class UringDriver final : public Driver {
   void post_completion(Op* op, int32_t res) override;
   size_t in_flight() const override { return in_flight_; }
   int pollable_fd() const override { return ring_.ring_fd; }
+  bool needs_submit() const override;
 
   // Provided buffer ring `bgid` (0..0xFFFE) of `count` (power of two, <= 32768) buffers
   // of `size` bytes, for multishot Recv (op->multishot, op->args.mask = bgid).
