@@ -12,9 +12,10 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <set>
+#include <cstddef>
 #include <tuple>
 
+#include "compat_uv/timer_heap.hpp"
 #include "core/driver/driver.hpp"
 
 namespace veloq::uvc {
@@ -73,6 +74,7 @@ struct TimerState {  // fits UV_TIMER_PRIVATE_FIELDS (56 bytes)
   uint64_t timeout;  // absolute due time in loop ms
   uint64_t repeat;
   uint64_t start_id;
+  HeapNode node;     // in LoopState::timers while active
 };
 static_assert(sizeof(TimerState) <= sizeof(((uv_timer_t*)nullptr)->veloq_timer));
 
@@ -99,19 +101,24 @@ struct PendingWork {
   void (*run)(uv_loop_t* loop, PendingWork* w);
 };
 
-struct TimerKey {
-  uint64_t timeout;
-  uint64_t start_id;
-  uv_timer_t* handle;
-  bool operator<(const TimerKey& o) const {
-    return std::tie(timeout, start_id) < std::tie(o.timeout, o.start_id);
+inline TimerState* timer_of_node(const HeapNode* n) {
+  return reinterpret_cast<TimerState*>(reinterpret_cast<char*>(const_cast<HeapNode*>(n)) -
+                                       offsetof(TimerState, node));
+}
+// libuv's timer order: due time, then start order (equal deadlines fire in
+// the order they were started).
+struct TimerLess {
+  bool operator()(const HeapNode* a, const HeapNode* b) const {
+    const TimerState* x = timer_of_node(a);
+    const TimerState* y = timer_of_node(b);
+    return std::tie(x->timeout, x->start_id) < std::tie(y->timeout, y->start_id);
   }
 };
 
 struct LoopState {
   uint64_t time_ms = 0;
   uint64_t timer_counter = 0;
-  std::set<TimerKey> timers;  // libuv's heap: ordered by (due, start order)
+  TimerHeap<TimerLess> timers;  // active timers, min = next due
   Queue idle_handles;
   Queue prepare_handles;
   Queue check_handles;
@@ -144,6 +151,9 @@ inline HandleState* hstate(const uv_handle_t* h) {
 }
 inline TimerState* tstate(const uv_timer_t* t) {
   return reinterpret_cast<TimerState*>(const_cast<unsigned char*>(t->veloq_timer.storage));
+}
+inline uv_timer_t* timer_handle(TimerState* ts) {
+  return reinterpret_cast<uv_timer_t*>(reinterpret_cast<char*>(ts) - offsetof(uv_timer_t, veloq_timer.storage));
 }
 inline AsyncState* astate(uv_async_t* a) {
   return reinterpret_cast<AsyncState*>(a->veloq_async.storage);

@@ -1,6 +1,6 @@
 // uv_timer_t (libuv 1.44 src/timer.c). Due times are absolute loop
-// milliseconds; the loop's ordered set stands in for libuv's min-heap and
-// orders by (due, start order) so equal deadlines fire in start order.
+// milliseconds; active timers sit in the loop's intrusive min-heap ordered by
+// (due, start order), so equal deadlines fire in start order.
 #include <climits>
 
 #include "compat_uv/internal.hpp"
@@ -12,7 +12,7 @@ namespace veloq::uvc {
 int next_timeout(const uv_loop_t* loop) {
   const LoopState* ls = loop_state(loop);
   if (ls->timers.empty()) return -1;  // block indefinitely
-  const uint64_t due = ls->timers.begin()->timeout;
+  const uint64_t due = timer_of_node(ls->timers.min())->timeout;
   if (due <= ls->time_ms) return 0;
   const uint64_t diff = due - ls->time_ms;
   return diff > uint64_t(INT_MAX) ? INT_MAX : int(diff);
@@ -22,8 +22,9 @@ void run_timers(uv_loop_t* loop) {
   LoopState* ls = loop_state(loop);
   for (;;) {
     if (ls->timers.empty()) break;
-    uv_timer_t* handle = ls->timers.begin()->handle;
-    if (tstate(handle)->timeout > ls->time_ms) break;
+    TimerState* ts = timer_of_node(ls->timers.min());
+    if (ts->timeout > ls->time_ms) break;
+    uv_timer_t* handle = timer_handle(ts);
     uv_timer_stop(handle);
     uv_timer_again(handle);
     tstate(handle)->cb(handle);
@@ -58,7 +59,7 @@ int uv_timer_start(uv_timer_t* handle, uv_timer_cb cb, uint64_t timeout, uint64_
   ts->timeout = clamped;
   ts->repeat = repeat;
   ts->start_id = ls->timer_counter++;
-  ls->timers.insert(TimerKey{ts->timeout, ts->start_id, handle});
+  ls->timers.insert(&ts->node);
   handle_start(h);
   return 0;
 }
@@ -66,8 +67,7 @@ int uv_timer_start(uv_timer_t* handle, uv_timer_cb cb, uint64_t timeout, uint64_
 int uv_timer_stop(uv_timer_t* handle) {
   uv_handle_t* h = reinterpret_cast<uv_handle_t*>(handle);
   if (!is_active(h)) return 0;
-  TimerState* ts = tstate(handle);
-  loop_state(handle->loop)->timers.erase(TimerKey{ts->timeout, ts->start_id, handle});
+  loop_state(handle->loop)->timers.remove(&tstate(handle)->node);
   handle_stop(h);
   return 0;
 }

@@ -359,6 +359,56 @@ static void test_timer_zero_from_cb_same_phase(void** state) {
   suite_loop_done(&loop);
 }
 
+enum { kHeapTimers = 3000 };
+static uv_timer_t heap_timers[kHeapTimers];
+static int heap_timeout[kHeapTimers];  /* ms, as last started */
+static int heap_seq[kHeapTimers];      /* start order of the last start */
+static int heap_fired_order[kHeapTimers];
+static int heap_fired;
+
+static void heap_timer_cb(uv_timer_t* t) { heap_fired_order[heap_fired++] = (int)(t - heap_timers); }
+
+/* upstream: timer_order / timer_huge_repeat-style stress of the timer heap:
+ * thousands of timers started, restarted and stopped in a pseudo-random
+ * pattern without a time update in between fire exactly in (timeout, start
+ * order) order, each once. */
+static void test_timer_heap_random_order(void** state) {
+  (void)state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  unsigned rng = 12345;
+  int seq = 0;
+  char active[kHeapTimers];
+  memset(active, 0, sizeof active);
+  for (int i = 0; i < kHeapTimers; i++) uv_timer_init(&loop, &heap_timers[i]);
+  for (int step = 0; step < 4 * kHeapTimers; step++) {
+    rng = rng * 1103515245u + 12345u;
+    int i = (int)((rng >> 8) % kHeapTimers);
+    int op = (int)((rng >> 4) % 4);
+    if (op == 3 && active[i]) { /* stop */
+      uv_timer_stop(&heap_timers[i]);
+      active[i] = 0;
+    } else { /* (re)start: a restart moves the timer to the back of its deadline */
+      heap_timeout[i] = (int)((rng >> 16) % 30);
+      heap_seq[i] = seq++;
+      assert_int_equal(uv_timer_start(&heap_timers[i], heap_timer_cb, (uint64_t)heap_timeout[i], 0), 0);
+      active[i] = 1;
+    }
+  }
+  int expected = 0;
+  for (int i = 0; i < kHeapTimers; i++) expected += active[i];
+  heap_fired = 0;
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(heap_fired, expected);
+  for (int k = 1; k < heap_fired; k++) {
+    int a = heap_fired_order[k - 1], b = heap_fired_order[k];
+    assert_true(heap_timeout[a] < heap_timeout[b] ||
+                (heap_timeout[a] == heap_timeout[b] && heap_seq[a] < heap_seq[b]));
+  }
+  for (int i = 0; i < kHeapTimers; i++) uv_close((uv_handle_t*)&heap_timers[i], NULL);
+  suite_loop_done(&loop);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_timer_order_same_deadline),
@@ -375,6 +425,7 @@ int main(void) {
       cmocka_unit_test(test_timer_run_once),
       cmocka_unit_test(test_stop_from_timer),
       cmocka_unit_test(test_timer_zero_from_cb_same_phase),
+      cmocka_unit_test(test_timer_heap_random_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
