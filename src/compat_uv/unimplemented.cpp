@@ -10,9 +10,10 @@
 //  - a function that is small, self-contained and exactly libuv's on Linux is
 //    real (accessors of public fields, free functions, getpid, loadavg ...);
 //  - a void function that cannot report ENOSYS says so once on stderr.
-// No stub runs a callback, allocates, or touches a handle (except uv_spawn:
-// libuv initialises the process handle even when spawning fails, and callers
-// uv_close it). Each group names the issue that replaces it; when it lands,
+// No stub runs a callback or initialises a handle (except uv_spawn: libuv
+// initialises the process handle even when spawning fails, and callers
+// uv_close it); only the dl pair allocates (the uv_dlerror text, which
+// uv_dlclose frees, as in libuv). Each group names the issue that replaces it; when it lands,
 // its lines move out of this file and test/abi/enosys_probe.c loses its case.
 // Signatures come from <uv.h>: a mismatch is a compile error (extern "C").
 #include <dlfcn.h>
