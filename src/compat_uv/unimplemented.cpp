@@ -174,20 +174,10 @@ VELOQ_UV_ENOSYS(uv_poll_init_socket, uv_loop_t*, uv_poll_t*, uv_os_sock_t)
 VELOQ_UV_ENOSYS(uv_poll_start, uv_poll_t*, int, uv_poll_cb)
 VELOQ_UV_ENOSYS(uv_poll_stop, uv_poll_t*)
 
-// addresses
-VELOQ_UV_ENOSYS(uv_ip4_addr, const char*, int, struct sockaddr_in*)
-VELOQ_UV_ENOSYS(uv_ip6_addr, const char*, int, struct sockaddr_in6*)
-VELOQ_UV_ENOSYS(uv_ip4_name, const struct sockaddr_in*, char*, size_t)
-VELOQ_UV_ENOSYS(uv_ip6_name, const struct sockaddr_in6*, char*, size_t)
-VELOQ_UV_ENOSYS(uv_ip_name, const struct sockaddr*, char*, size_t)
-VELOQ_UV_ENOSYS(uv_inet_ntop, int, const void*, char*, size_t)
-VELOQ_UV_ENOSYS(uv_inet_pton, int, const char*, void*)
-
 // handle fds and socket buffers
 VELOQ_UV_ENOSYS(uv_fileno, const uv_handle_t*, uv_os_fd_t*)
 VELOQ_UV_ENOSYS(uv_send_buffer_size, uv_handle_t*, int*)
 VELOQ_UV_ENOSYS(uv_recv_buffer_size, uv_handle_t*, int*)
-uv_handle_type uv_guess_handle(uv_file) { return UV_UNKNOWN_HANDLE; }  // libuv's failure value
 
 // ===== issue 6: fs, threadpool, dns, process, signal, fs_event, fs_poll, ====
 // =====          system info, dl, process title, random ====================
@@ -339,8 +329,6 @@ VELOQ_UV_ENOSYS(uv_os_gethostname, char*, size_t*)
 VELOQ_UV_ENOSYS(uv_os_uname, uv_utsname_t*)
 VELOQ_UV_ENOSYS(uv_os_getpriority, uv_pid_t, int*)
 VELOQ_UV_ENOSYS(uv_os_setpriority, uv_pid_t, int)
-VELOQ_UV_ENOSYS(uv_if_indextoname, unsigned int, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_if_indextoiid, unsigned int, char*, size_t*)
 VELOQ_UV_ENOSYS(uv_uptime, double*)
 VELOQ_UV_ENOSYS(uv_resident_set_memory, size_t*)
 VELOQ_UV_ENOSYS(uv_getrusage, uv_rusage_t*)
