@@ -19,6 +19,7 @@ void uv_close(uv_handle_t* handle, uv_close_cb close_cb) {
     case UV_PREPARE: prepare_close(reinterpret_cast<uv_prepare_t*>(handle)); break;
     case UV_CHECK: check_close(reinterpret_cast<uv_check_t*>(handle)); break;
     case UV_ASYNC: async_close(reinterpret_cast<uv_async_t*>(handle)); break;
+    case UV_POLL: poll_close(reinterpret_cast<uv_poll_t*>(handle)); break;
     default: handle_stop(handle); break;
   }
   // uv__make_close_pending: a stack, so close_cbs run newest first.
@@ -88,6 +89,23 @@ size_t uv_req_size(uv_req_type type) {
 #undef XX
     default: return size_t(-1);
   }
+}
+
+// libuv: the fd of a handle that has one (streams, UDP, poll), UV_EINVAL for
+// other types, UV_EBADF when closing or not yet bound to an fd.
+int uv_fileno(const uv_handle_t* handle, uv_os_fd_t* fd) {
+  int value;
+  switch (handle->type) {
+    case UV_POLL: value = poll_fileno(reinterpret_cast<const uv_poll_t*>(handle)); break;
+    case UV_TCP:
+    case UV_NAMED_PIPE:
+    case UV_TTY:
+    case UV_UDP: return UV_ENOSYS;  // these handles arrive with issue 5
+    default: return UV_EINVAL;
+  }
+  if (is_closing(handle) || value == -1) return UV_EBADF;
+  *fd = value;
+  return 0;
 }
 
 uv_req_type uv_req_get_type(const uv_req_t* req) { return req->type; }

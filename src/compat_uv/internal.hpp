@@ -14,9 +14,11 @@
 #include <memory>
 #include <cstddef>
 #include <tuple>
+#include <unordered_map>
 
 #include "compat_uv/timer_heap.hpp"
 #include "core/driver/driver.hpp"
+#include "core/op/registry.hpp"
 
 namespace veloq::uvc {
 
@@ -61,10 +63,12 @@ enum HandleFlags : uint32_t {
   kClosed = 1u << 1,
   kActive = 1u << 2,
   kRef = 1u << 3,
+  kDraining = 1u << 4,  // closed, waiting for its ops' last completions
 };
 
 struct HandleState {  // fits UV_HANDLE_PRIVATE_FIELDS (16 bytes)
   uint32_t flags;
+  uint32_t ops;  // driver ops owned by this handle whose last completion is pending
   uv_handle_t* next_closing;
 };
 static_assert(sizeof(HandleState) <= sizeof(((uv_handle_t*)nullptr)->veloq_handle));
@@ -136,6 +140,13 @@ struct LoopState {
   // Set by uv_async_send (any thread) before waking the driver; the loop
   // polls with timeout 0 while it is set so no send is ever missed.
   std::atomic<int> async_pending{0};
+  // Closed handles whose ops are still in the kernel: their close_cb waits
+  // for the last completion (the kernel may still write their buffers).
+  uint32_t draining = 0;
+  // fd -> the handle watching it (libuv's loop->watchers): one per fd.
+  std::unordered_map<int, uv_handle_t*> fd_watchers;
+  // Declared before the driver so the driver goes first at destruction.
+  OpRegistry ops;
   std::unique_ptr<Driver> driver;
 };
 
@@ -186,11 +197,21 @@ void run_idle(uv_loop_t* loop);
 void run_prepare(uv_loop_t* loop);
 void run_check(uv_loop_t* loop);
 void run_async(uv_loop_t* loop);
+// Driver ops owned by a handle (io.cpp). handle_op() acquires an op whose
+// completions go to `fn`; `fn` must end with handle_op_done(op, flags),
+// which on the last completion releases the op and, if the handle was
+// closed meanwhile, lets its close_cb run.
+Op* handle_op(uv_handle_t* h, OpCode code, OpCompleteFn fn);
+void handle_op_done(Op* op, uint32_t flags);
+inline uv_handle_t* op_handle(const Op* op) { return static_cast<uv_handle_t*>(op->owner); }
+
 // Type-specific part of uv_close.
 void timer_close(uv_timer_t* h);
 void idle_close(uv_idle_t* h);
 void prepare_close(uv_prepare_t* h);
 void check_close(uv_check_t* h);
 void async_close(uv_async_t* h);
+void poll_close(uv_poll_t* h);
+int poll_fileno(const uv_poll_t* h);
 
 }  // namespace veloq::uvc

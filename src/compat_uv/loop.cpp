@@ -24,7 +24,8 @@ bool has_active_handles(const uv_loop_t* loop) { return loop->active_handles > 0
 bool has_active_reqs(const uv_loop_t* loop) { return loop->active_reqs.count > 0; }
 
 bool loop_alive(const uv_loop_t* loop) {
-  return has_active_handles(loop) || has_active_reqs(loop) || loop_state(loop)->closing_handles != nullptr;
+  const LoopState* ls = loop_state(loop);
+  return has_active_handles(loop) || has_active_reqs(loop) || ls->closing_handles != nullptr || ls->draining > 0;
 }
 
 // uv__finish_close: the handle leaves the loop, then its close_cb runs.
@@ -47,8 +48,16 @@ void run_closing_handles(uv_loop_t* loop) {
   uv_handle_t* p = ls->closing_handles;
   ls->closing_handles = nullptr;
   while (p) {
-    uv_handle_t* q = hstate(p)->next_closing;
-    finish_close(p);
+    HandleState* hs = hstate(p);
+    uv_handle_t* q = hs->next_closing;
+    if (hs->ops > 0) {
+      // Its ops are cancelled but not yet completed: the close_cb (after
+      // which the user may free the handle) waits for handle_op_done().
+      hs->flags |= kDraining;
+      ls->draining++;
+    } else {
+      finish_close(p);
+    }
     p = q;
   }
 }
@@ -152,6 +161,7 @@ void handle_init(uv_loop_t* loop, uv_handle_t* h, uv_handle_type type) {
   h->close_cb = nullptr;
   HandleState* hs = hstate(h);
   hs->flags = kRef;
+  hs->ops = 0;
   hs->next_closing = nullptr;
   loop_handle_queue(loop)->insert_tail(handle_queue_node(h));
 }

@@ -168,14 +168,7 @@ int uv_udp_using_recvmmsg(const uv_udp_t*) { return 0; }
 size_t uv_udp_get_send_queue_size(const uv_udp_t* handle) { return handle->send_queue_size; }
 size_t uv_udp_get_send_queue_count(const uv_udp_t* handle) { return handle->send_queue_count; }
 
-// poll
-VELOQ_UV_ENOSYS(uv_poll_init, uv_loop_t*, uv_poll_t*, int)
-VELOQ_UV_ENOSYS(uv_poll_init_socket, uv_loop_t*, uv_poll_t*, uv_os_sock_t)
-VELOQ_UV_ENOSYS(uv_poll_start, uv_poll_t*, int, uv_poll_cb)
-VELOQ_UV_ENOSYS(uv_poll_stop, uv_poll_t*)
-
 // handle fds and socket buffers
-VELOQ_UV_ENOSYS(uv_fileno, const uv_handle_t*, uv_os_fd_t*)
 VELOQ_UV_ENOSYS(uv_send_buffer_size, uv_handle_t*, int*)
 VELOQ_UV_ENOSYS(uv_recv_buffer_size, uv_handle_t*, int*)
 

@@ -105,6 +105,14 @@ void EpollDriver::complete(Op* op, int32_t res, uint32_t flags) {
   if ((flags & kOpMore) == 0) op->state = OpState::InFlight;  // result pending
   // Outside poll() nobody would notice a queued result: make the epoll fd
   // readable so embedders polling pollable_fd() come back to poll(0).
+  if (dispatching_) {
+    // Started by a completion handler and done at once (a poll on a ready
+    // fd): delivered by the next poll(), as the ring delivers such an op's
+    // CQE at the next reap. A re-armed poll thus reports once per turn,
+    // which is what makes uv_poll level-triggered the way libuv's is.
+    deferred_.push_back({op, res, flags});
+    return;
+  }
   if (local_.empty() && !in_poll_) wake();
   local_.push_back({op, res, flags});
 }
@@ -523,24 +531,26 @@ int EpollDriver::dispatch() {
       ++n;
     }
   }
-  // Handlers may start new ops whose results are ready at once: deliver
-  // those too, so a turn does not stall on work already done.
-  while (!local_.empty() || !sync_.empty()) {
-    std::vector<Op*> run;
-    run.swap(sync_);
-    for (Op* op : run) local_.push_back({op, execute_sync(*op), 0});
-    std::vector<Completion> batch;
-    batch.swap(local_);
-    for (const Completion& c : batch) {
-      finish(c.op, c.res, c.flags);
-      ++n;
-    }
+  // One pass: what the handlers below complete at once goes to deferred_
+  // (see complete()) and is delivered by the next poll().
+  std::vector<Op*> run;
+  run.swap(sync_);
+  for (Op* op : run) local_.push_back({op, execute_sync(*op), 0});
+  std::vector<Completion> batch;
+  batch.swap(local_);
+  dispatching_ = true;
+  for (const Completion& c : batch) {
+    finish(c.op, c.res, c.flags);
+    ++n;
   }
+  dispatching_ = false;
   return n;
 }
 
 int EpollDriver::poll(int64_t timeout_ns) {
   in_poll_ = true;
+  local_.insert(local_.end(), deferred_.begin(), deferred_.end());
+  deferred_.clear();
   int n = dispatch();
   if (n > 0) timeout_ns = 0;
   epoll_event evs[128];

@@ -42,9 +42,10 @@ class EpollDriver final : public Driver {
   void post_completion(Op* op, int32_t res) override;
   size_t in_flight() const override { return in_flight_; }
   int pollable_fd() const override { return epfd_; }
-  // Interest is registered and local results wake the epoll fd as they are
-  // queued: nothing ever waits for a poll() to become visible.
-  bool needs_submit() const override { return false; }
+  // Interest is registered and results queued outside poll() wake the epoll
+  // fd; only what completion handlers started (deferred_, sync_) waits for
+  // the next poll() without making the fd readable.
+  bool needs_submit() const override { return !deferred_.empty() || !sync_.empty(); }
 
  private:
   // Waiters of one fd. Each queue is FIFO; only its head is retried.
@@ -97,6 +98,8 @@ class EpollDriver final : public Driver {
 
   std::vector<Completion> local_;
   std::vector<Op*> sync_;  // no pool: run inside poll()
+  std::vector<Completion> deferred_;  // completed by handlers: for the next poll()
+  bool dispatching_ = false;          // inside dispatch(): handlers are running
   std::mutex posted_mu_;
   std::vector<std::pair<Op*, int32_t>> posted_;
   std::atomic<bool> has_posted_{false};
