@@ -1,4 +1,8 @@
-// Errors, version, time and buffers (libuv 1.44 src/uv-common.c, src/unix/core.c).
+// Errors, version, time, buffers and library shutdown (libuv 1.44
+// src/uv-common.c, src/unix/core.c). uv_replace_allocator is in alloc.cpp.
+#include <sys/time.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -22,11 +26,9 @@ const char* unknown_err(int err) {
   if (it == texts.end()) it = texts.emplace(err, "Unknown system error " + std::to_string(err)).first;
   return it->second.c_str();
 }
-}  // namespace
 
-extern "C" {
-
-const char* uv_strerror(int err) {
+// libuv's texts for its own codes; nullptr for a code it does not know.
+const char* known_message(int err) {
   switch (err) {
 #define XX(name, msg) \
   case UV_##name:     \
@@ -34,10 +36,10 @@ const char* uv_strerror(int err) {
     UV_ERRNO_MAP(XX)
 #undef XX
   }
-  return unknown_err(err);
+  return nullptr;
 }
 
-const char* uv_err_name(int err) {
+const char* known_name(int err) {
   switch (err) {
 #define XX(name, _) \
   case UV_##name:   \
@@ -45,7 +47,56 @@ const char* uv_err_name(int err) {
     UV_ERRNO_MAP(XX)
 #undef XX
   }
-  return unknown_err(err);
+  return nullptr;
+}
+
+// The _r variants: the text, or "Unknown system error N", cut to fit and
+// NUL-terminated; buflen 0 leaves buf untouched. Returns buf (libuv).
+char* copy_text(const char* text, int err, char* buf, size_t buflen) {
+  if (text != nullptr)
+    snprintf(buf, buflen, "%s", text);
+  else
+    snprintf(buf, buflen, "Unknown system error %d", err);
+  return buf;
+}
+}  // namespace
+
+extern "C" {
+
+const char* uv_strerror(int err) {
+  const char* text = known_message(err);
+  return text != nullptr ? text : unknown_err(err);
+}
+
+const char* uv_err_name(int err) {
+  const char* name = known_name(err);
+  return name != nullptr ? name : unknown_err(err);
+}
+
+char* uv_strerror_r(int err, char* buf, size_t buflen) { return copy_text(known_message(err), err, buf, buflen); }
+
+char* uv_err_name_r(int err, char* buf, size_t buflen) { return copy_text(known_name(err), err, buf, buflen); }
+
+// A positive errno becomes libuv's negative code; anything else already is one.
+int uv_translate_sys_error(int sys_errno) { return sys_errno <= 0 ? sys_errno : -sys_errno; }
+
+int uv_gettimeofday(uv_timeval64_t* tv) {
+  if (tv == nullptr) return UV_EINVAL;
+  struct timeval now;
+  if (gettimeofday(&now, nullptr) != 0) return -errno;
+  tv->tv_sec = int64_t(now.tv_sec);
+  tv->tv_usec = int32_t(now.tv_usec);
+  return 0;
+}
+
+// libuv releases its process-wide state here (threadpool, signal pipe,
+// process title) and also runs it as a destructor at exit; it is idempotent.
+// Veloq has no such global state yet, so it only records the call: whatever
+// global a later part adds (e.g. the threadpool) must be released here, once.
+__attribute__((destructor)) void uv_library_shutdown(void) {
+  static std::atomic<bool> was_shutdown{false};
+  if (was_shutdown.exchange(true)) return;  // already done
+  // Nothing process-wide to release yet.
 }
 
 unsigned int uv_version(void) { return UV_VERSION_HEX; }
