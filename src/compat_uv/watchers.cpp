@@ -5,6 +5,8 @@
 // aside and runs it head first, re-queueing each handle before its callback,
 // so the most recently started handle runs first and handles started during a
 // pass wait for the next one.
+#include <sched.h>
+
 #include <cstddef>
 #include <new>
 
@@ -81,6 +83,21 @@ void idle_close(uv_idle_t* h) { watcher_stop(h); }
 void prepare_close(uv_prepare_t* h) { watcher_stop(h); }
 void check_close(uv_check_t* h) { watcher_stop(h); }
 
+// pending: 0 idle, 1 a sender is inside uv_async_send (flag set, wake not
+// yet written), 2 sent. Waits out state 1 (a few instructions and one
+// eventfd write) and consumes the send. Returns whether one was pending.
+bool wait_send_done(AsyncState* as) {
+  for (;;) {
+    for (int i = 0; i < 1000; ++i) {
+      int expected = 2;
+      if (as->pending.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return true;
+      if (expected == 0) return false;
+      __builtin_ia32_pause();
+    }
+    sched_yield();
+  }
+}
+
 // Runs in the poll phase, after the driver poll the senders woke.
 void run_async(uv_loop_t* loop) {
   Queue& all = loop_state(loop)->async_handles;
@@ -89,13 +106,15 @@ void run_async(uv_loop_t* loop) {
     uv_async_t* h = reinterpret_cast<uv_async_t*>(reinterpret_cast<char*>(q) - sizeof(uv_handle_t) -
                                                   offsetof(AsyncState, queue));
     AsyncState* as = astate(h);
-    int expected = 1;
-    if (as->pending.compare_exchange_strong(expected, 0, std::memory_order_acq_rel) && as->cb) as->cb(h);
+    if (as->pending.load(std::memory_order_acquire) != 0 && wait_send_done(as) && as->cb) as->cb(h);
     q = next;
   }
 }
 
 void async_close(uv_async_t* h) {
+  // As libuv's uv__async_spin: once uv_close returns, no sender is still
+  // inside uv_async_send touching this loop (the user may then close it).
+  wait_send_done(astate(h));
   astate(h)->queue.remove();
   handle_stop(reinterpret_cast<uv_handle_t*>(h));
 }
@@ -128,7 +147,8 @@ int uv_async_init(uv_loop_t* loop, uv_async_t* h, uv_async_cb cb) {
   return 0;
 }
 
-// Any thread. Coalesces: only the 0 -> 1 transition wakes the loop.
+// Any thread. Coalesces: only the 0 -> 1 transition wakes the loop; the
+// sender marks the send done (2) after its last touch of the loop.
 int uv_async_send(uv_async_t* h) {
   AsyncState* as = astate(h);
   if (as->pending.load(std::memory_order_relaxed) != 0) return 0;
@@ -137,6 +157,7 @@ int uv_async_send(uv_async_t* h) {
   LoopState* ls = loop_state(h->loop);
   ls->async_pending.store(1, std::memory_order_release);
   ls->driver->wake();
+  as->pending.store(2, std::memory_order_release);
   return 0;
 }
 
