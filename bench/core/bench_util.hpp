@@ -1,0 +1,107 @@
+// bench_util.hpp -- what the bench/core programs (Veloq's C++ API) share.
+//
+// Same flags, result line and exit codes as the uv programs (bench_util.h).
+// The TCP workloads mirror bench/uv: the server (echo or byte sink) runs on
+// its own thread with its own Worker, the client on the main thread's
+// Worker, over 127.0.0.1. Coroutines are named functions only (g++ 12
+// miscompiles coroutine lambdas).
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "bench_util.h"
+#include "core/runtime/worker.hpp"
+#include "veloq/net.hpp"
+
+namespace bench {
+
+using namespace veloq;
+using namespace veloq::net;
+
+// The value of a Result, or exit 1 with what failed.
+template <class T>
+T check(const char* workload, Result<T> r, const char* what) {
+  if (!r) bench_fail(workload, "%s: %s", what, r.error().message().c_str());
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
+}
+
+enum class ServerMode { echo, sink };
+
+// What the server saw; read after join().
+struct ServerStats {
+  uint64_t bytes = 0;     // received (sink)
+  uint64_t first_ns = 0;  // first byte received (sink)
+  uint64_t last_ns = 0;   // last byte received (sink)
+};
+
+inline Task<void> echo_conn(TcpStream s) {
+  FixedBuf buf = FixedBuf::allocate(BENCH_ECHO_BUF);
+  for (;;) {
+    auto [n, back] = co_await s.read(std::move(buf));
+    if (!n || *n == 0) co_return;
+    auto [w, back2] = co_await s.write_all(std::move(back));
+    if (!w) co_return;
+    buf = std::move(back2);
+  }
+}
+
+inline Task<void> sink_conn(TcpStream s, ServerStats* st) {
+  FixedBuf buf = FixedBuf::allocate(BENCH_PUMP_CHUNK);
+  for (;;) {
+    auto [n, back] = co_await s.read(std::move(buf));
+    if (!n || *n == 0) co_return;
+    uint64_t now = bench_now_ns();
+    if (st->bytes == 0) st->first_ns = now;
+    st->last_ns = now;
+    st->bytes += *n;
+    buf = std::move(back);
+  }
+}
+
+// Accept `conns` connections, serve each in its own task, wait for all.
+inline Task<void> serve(const char* workload, TcpListener* l, ServerMode mode, long conns, ServerStats* st) {
+  std::vector<JoinHandle<void>> tasks;
+  for (long i = 0; i < conns; ++i) {
+    auto a = check(workload, co_await l->accept(), "accept");
+    (void)a.stream.set_nodelay(true);
+    if (mode == ServerMode::echo) tasks.push_back(spawn_local(echo_conn(std::move(a.stream)), "echo"));
+    else tasks.push_back(spawn_local(sink_conn(std::move(a.stream), st), "sink"));
+  }
+  for (auto& t : tasks) (void)co_await t;
+}
+
+// A server on its own thread (and Worker), listening on 127.0.0.1:<port>.
+class Server {
+ public:
+  Server(const char* workload, ServerMode mode, long conns)
+      : listener_(check(workload, TcpListener::bind(SocketAddr::ipv4_loopback(0)), "bind")),
+        addr_(check(workload, listener_.local_addr(), "local_addr")),
+        thread_(&Server::run, this, workload, mode, conns) {}
+  SocketAddr addr() const { return addr_; }
+  const ServerStats& join() {
+    thread_.join();
+    return stats_;
+  }
+
+ private:
+  void run(const char* workload, ServerMode mode, long conns) {
+    Worker w;
+    w.block_on(serve(workload, &listener_, mode, conns, &stats_));
+  }
+  TcpListener listener_;
+  SocketAddr addr_;
+  ServerStats stats_;
+  std::thread thread_;
+};
+
+// Which backend this process's Workers use (uring / epoll).
+inline const char* backend() {
+  Worker* w = Worker::current();
+  return w != nullptr ? backend_name(w->backend()) : "?";
+}
+
+}  // namespace bench
