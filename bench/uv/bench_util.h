@@ -15,6 +15,8 @@
 #ifndef VELOQ_BENCH_UTIL_H
 #define VELOQ_BENCH_UTIL_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { BENCH_OK = 0, BENCH_FAIL = 1, BENCH_UNSUPPORTED = 2, BENCH_USAGE = 3 };
 
@@ -207,6 +210,56 @@ enum { BENCH_MSG = 64, BENCH_PUMP_CHUNK = 64 * 1024, BENCH_ECHO_BUF = 4096 };
 
 static inline void bench_fill_msg(unsigned char* m, long conn, uint64_t trip) {
   for (int i = 0; i < BENCH_MSG; ++i) m[i] = (unsigned char)(conn * 131 + trip * 31 + (uint64_t)i);
+}
+
+/* --- fs_ops file set -----------------------------------------------------------------
+ * N files of 4 KiB in a fresh directory under $TMPDIR (or /tmp), made with
+ * plain syscalls before the timed part. File i is filled with the byte
+ * bench_fs_byte(i), so a read of the wrong file (or of stale data) is caught. */
+enum { BENCH_FS_FILE = 4096, BENCH_FS_PATH = 256 };
+
+struct bench_files {
+  char dir[BENCH_FS_PATH - 32]; /* room for "/f<index>" in a path */
+  long count;
+};
+
+static inline unsigned char bench_fs_byte(long i) { return (unsigned char)('a' + i % 26); }
+
+static inline void bench_fs_path(const struct bench_files* f, long i, char* out) {
+  snprintf(out, BENCH_FS_PATH, "%s/f%ld", f->dir, i);
+}
+
+static inline void bench_fs_create(const char* workload, struct bench_files* f, long count) {
+  const char* tmp = getenv("TMPDIR");
+  char data[BENCH_FS_FILE], path[BENCH_FS_PATH];
+  int len = snprintf(f->dir, sizeof f->dir, "%s/veloq-bench-fs-XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+  if (len < 0 || (size_t)len >= sizeof f->dir) bench_fail(workload, "TMPDIR too long");
+  if (mkdtemp(f->dir) == NULL) bench_fail(workload, "mkdtemp %s: %s", f->dir, strerror(errno));
+  f->count = count;
+  for (long i = 0; i < count; ++i) {
+    bench_fs_path(f, i, path);
+    memset(data, bench_fs_byte(i), sizeof data);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, data, sizeof data) != (ssize_t)sizeof data || close(fd) != 0)
+      bench_fail(workload, "create %s: %s", path, strerror(errno));
+  }
+}
+
+static inline void bench_fs_remove(struct bench_files* f) {
+  char path[BENCH_FS_PATH];
+  for (long i = 0; i < f->count; ++i) {
+    bench_fs_path(f, i, path);
+    unlink(path);
+  }
+  rmdir(f->dir);
+}
+
+/* A read of file i must return all 4 KiB of its byte. */
+static inline int bench_fs_check(long i, const unsigned char* buf, long n) {
+  if (n != BENCH_FS_FILE) return 0;
+  for (long k = 0; k < n; ++k)
+    if (buf[k] != bench_fs_byte(i)) return 0;
+  return 1;
 }
 
 #endif /* VELOQ_BENCH_UTIL_H */
