@@ -104,4 +104,13 @@ inline const char* backend() {
   return w != nullptr ? backend_name(w->backend()) : "?";
 }
 
+// main() of a core program: parse the flags over `a` (defaults) and `smoke`,
+// then run the workload on this thread's Worker.
+inline int main_with(int argc, char** argv, bench_args a, const bench_args& smoke,
+                     Task<int> (*run)(const bench_args*)) {
+  bench_parse(argc, argv, &a, &smoke);
+  Worker w;
+  return w.block_on(run(&a));
+}
+
 }  // namespace bench

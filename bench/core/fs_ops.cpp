@@ -65,9 +65,5 @@ Task<int> run(const bench_args* a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bench_args a = {0, 10000, 3.0, 0, 0, 64};
-  const bench_args smoke = {1, 100, 0.05, 0, 0, 4};
-  bench_parse(argc, argv, &a, &smoke);
-  Worker w;
-  return w.block_on(run(&a));
+  return main_with(argc, argv, bench_args{0, 10000, 3.0, 0, 0, 64}, bench_args{1, 100, 0.05, 0, 0, 4}, run);
 }

@@ -42,9 +42,5 @@ Task<int> run(const bench_args* a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bench_args a = {0, 0, 5.0, 1, 0, 1};
-  const bench_args smoke = {1, 0, 0.1, 1, 0, 1};
-  bench_parse(argc, argv, &a, &smoke);
-  Worker w;
-  return w.block_on(run(&a));
+  return main_with(argc, argv, bench_args{0, 0, 5.0, 1, 0, 1}, bench_args{1, 0, 0.1, 1, 0, 1}, run);
 }

@@ -82,12 +82,7 @@ int main(int argc, char** argv) {
   chains = (struct chain*)calloc((size_t)a.depth, sizeof *chains);
   if (chains == NULL) bench_fail(W, "out of memory");
   const char* flags = uring_init(W, &ring);
-  uint64_t t0 = bench_now_ns();
-  deadline = t0 + (uint64_t)(a.secs * 1e9);
-  active = a.depth;
-  for (long k = 0; k < a.depth; ++k) start(k);
-  while (active > 0) uring_reap(W, &ring, on_cqe, NULL);
-  double secs = (double)(bench_now_ns() - t0) / 1e9;
+  double secs = uring_run_chains(W, &ring, a.secs, &deadline, a.depth, &active, start, on_cqe);
   io_uring_queue_exit(&ring);
   bench_fs_remove(&files);
   bench_result(W, 4.0 * (double)files_done / secs, "ops/s", "files_per_s=%.1f depth=%ld files=%ld impl=raw ring=%s",

@@ -73,12 +73,7 @@ int main(int argc, char** argv) {
   if (conns == NULL) bench_fail(W, "out of memory");
   for (long i = 0; i < a.conns; ++i) conns[i].fd = uring_connect(W, port);
   const char* flags = uring_init(W, &ring);
-  uint64_t t_start = bench_now_ns();
-  deadline = t_start + (uint64_t)(a.secs * 1e9);
-  active = a.conns;
-  for (long i = 0; i < a.conns; ++i) start_trip(i);
-  while (active > 0) uring_reap(W, &ring, on_cqe, NULL);
-  double secs = (double)(bench_now_ns() - t_start) / 1e9;
+  double secs = uring_run_chains(W, &ring, a.secs, &deadline, a.conns, &active, start_trip, on_cqe);
   uring_server_join(&srv);
   for (long i = 0; i < a.conns; ++i) close(conns[i].fd);
   io_uring_queue_exit(&ring);

@@ -83,6 +83,19 @@ static inline void uring_reap(const char* w, struct io_uring* ring, uring_handle
   io_uring_cq_advance(ring, seen);
 }
 
+/* Start `n` chains (start(0..n-1)); each ends by decrementing *active once
+ * the clock passes *deadline (set here to now + secs). Reaps until none is
+ * active; returns the elapsed seconds. */
+static inline double uring_run_chains(const char* w, struct io_uring* ring, double secs, uint64_t* deadline, long n,
+                                      long* active, void (*start)(long), uring_handler on_cqe) {
+  uint64_t t0 = bench_now_ns();
+  *deadline = t0 + (uint64_t)(secs * 1e9);
+  *active = n;
+  for (long i = 0; i < n; ++i) start(i);
+  while (*active > 0) uring_reap(w, ring, on_cqe, NULL);
+  return (double)(bench_now_ns() - t0) / 1e9;
+}
+
 /* --- blocking socket setup ----------------------------------------------------- */
 
 static inline int uring_listen(const char* w, int* port) {
