@@ -74,17 +74,22 @@ inline Task<void> serve(const char* workload, TcpListener* l, ServerMode mode, l
   for (auto& t : tasks) (void)co_await t;
 }
 
-// A server on its own thread (and Worker), listening on 127.0.0.1:<port>.
+// The server, listening on 127.0.0.1:<port>: on its own thread and Worker,
+// or (one_loop) as a task on the calling thread's Worker.
 class Server {
  public:
-  Server(const char* workload, ServerMode mode, long conns)
+  Server(const char* workload, ServerMode mode, long conns, bool one_loop)
       : listener_(check(workload, TcpListener::bind(SocketAddr::ipv4_loopback(0)), "bind")),
-        addr_(check(workload, listener_.local_addr(), "local_addr")),
-        thread_(&Server::run, this, workload, mode, conns) {}
+        addr_(check(workload, listener_.local_addr(), "local_addr")) {
+    if (one_loop) task_ = spawn_local(serve(workload, &listener_, mode, conns, &stats_), "server");
+    else thread_ = std::thread(&Server::run, this, workload, mode, conns);
+  }
   SocketAddr addr() const { return addr_; }
-  const ServerStats& join() {
-    thread_.join();
-    return stats_;
+  // After the clients closed: wait for the server to see every EOF.
+  Task<const ServerStats*> join() {
+    if (thread_.joinable()) thread_.join();
+    else (void)co_await task_;
+    co_return &stats_;
   }
 
  private:
@@ -95,6 +100,7 @@ class Server {
   TcpListener listener_;
   SocketAddr addr_;
   ServerStats stats_;
+  JoinHandle<void> task_;
   std::thread thread_;
 };
 

@@ -65,5 +65,5 @@ Task<int> run(const bench_args* a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return main_with(argc, argv, bench_args{0, 10000, 3.0, 0, 0, 64}, bench_args{1, 100, 0.05, 0, 0, 4}, run);
+  return main_with(argc, argv, bench_args{.count = 10000, .secs = 3.0, .depth = 64}, bench_args{.smoke = 1, .count = 100, .secs = 0.05, .depth = 4}, run);
 }

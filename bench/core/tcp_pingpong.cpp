@@ -5,7 +5,9 @@
 // a second thread's Worker, for --secs seconds after every connection is up.
 // Prints round trips/s and p50/p99 latency.
 //
-//   bench_core_tcp_pingpong [--secs S] [--conns N] [--smoke]
+// --one-loop runs the echo server as a task on the client's Worker.
+//
+//   bench_core_tcp_pingpong [--secs S] [--conns N] [--one-loop] [--smoke]
 #include <cstring>
 
 #include "bench_util.hpp"
@@ -50,7 +52,7 @@ Task<void> pingpong_conn(TcpStream c, long id, uint64_t deadline_ns, Totals* tot
 }
 
 Task<int> run(const bench_args* a) {
-  Server srv(W, ServerMode::echo, a->conns);
+  Server srv(W, ServerMode::echo, a->conns, a->one_loop);
   std::vector<TcpStream> conns;
   for (long i = 0; i < a->conns; ++i) {
     conns.push_back(check(W, co_await TcpStream::connect(srv.addr()), "connect"));
@@ -63,10 +65,10 @@ Task<int> run(const bench_args* a) {
   for (long i = 0; i < a->conns; ++i) tasks.push_back(spawn_local(pingpong_conn(std::move(conns[i]), i, deadline, &tot)));
   for (auto& t : tasks) check(W, co_await t, "join");
   double secs = double(bench_now_ns() - t_start) / 1e9;
-  srv.join();
+  co_await srv.join();
   if (tot.trips == 0) bench_fail(W, "no round trip completed");
-  bench_result(W, double(tot.trips) / secs, "trips/s", "conns=%ld p50_us=%.1f p99_us=%.1f impl=core backend=%s",
-               a->conns, bench_hist_quantile(&tot.hist, 0.50) / 1e3, bench_hist_quantile(&tot.hist, 0.99) / 1e3,
+  bench_result(W, double(tot.trips) / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f impl=core backend=%s",
+               a->conns, a->one_loop ? 1 : 2, bench_hist_quantile(&tot.hist, 0.50) / 1e3, bench_hist_quantile(&tot.hist, 0.99) / 1e3,
                backend());
   co_return BENCH_OK;
 }
@@ -74,5 +76,5 @@ Task<int> run(const bench_args* a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return main_with(argc, argv, bench_args{0, 0, 5.0, 1, 0, 0}, bench_args{1, 0, 0.1, 2, 0, 0}, run);
+  return main_with(argc, argv, bench_args{.secs = 5.0, .conns = 1}, bench_args{.smoke = 1, .secs = 0.1, .conns = 2}, run);
 }

@@ -75,8 +75,8 @@ static void on_cqe(void* ctx, uint64_t k, int res) {
 }
 
 int main(int argc, char** argv) {
-  struct bench_args a = {0, 10000, 3.0, 0, 0, 64};
-  const struct bench_args smoke = {1, 100, 0.05, 0, 0, 4};
+  struct bench_args a = {.count = 10000, .secs = 3.0, .depth = 64};
+  const struct bench_args smoke = {.smoke = 1, .count = 100, .secs = 0.05, .depth = 4};
   bench_parse(argc, argv, &a, &smoke);
   bench_fs_create(W, &files, a.count);
   chains = (struct chain*)calloc((size_t)a.depth, sizeof *chains);

@@ -5,7 +5,9 @@
  * plain io_uring SEND/RECV on one ring and no runtime. All connections'
  * completions are reaped in batches (one io_uring_enter per batch).
  *
- *   bench_raw_tcp_pingpong [--secs S] [--conns N] [--smoke]
+ * --one-loop serves the echo side on the same ring and thread.
+ *
+ *   bench_raw_tcp_pingpong [--secs S] [--conns N] [--one-loop] [--smoke]
  */
 #include "uring_util.h"
 
@@ -21,6 +23,7 @@ struct conn {
 };
 
 static struct io_uring ring;
+static struct uring_server srv;
 static struct conn* conns;
 static struct bench_hist hist;
 static uint64_t trips, deadline;
@@ -42,6 +45,10 @@ static void start_trip(long i) {
 
 static void on_cqe(void* ctx, uint64_t user_data, int res) {
   (void)ctx;
+  if (uring_is_server(user_data)) { /* --one-loop: the echo server shares the ring */
+    uring_server_cqe(&srv, user_data, res);
+    return;
+  }
   long i = (long)(user_data >> 1);
   struct conn* c = &conns[i];
   if (res <= 0) bench_fail(W, "conn %ld %s: %s", i, (user_data & 1) ? "send" : "recv", res ? strerror(-res) : "EOF");
@@ -64,21 +71,22 @@ static void on_cqe(void* ctx, uint64_t user_data, int res) {
 }
 
 int main(int argc, char** argv) {
-  struct bench_args a = {0, 0, 5.0, 1, 0, 0};
-  const struct bench_args smoke = {1, 0, 0.1, 2, 0, 0};
+  struct bench_args a = {.secs = 5.0, .conns = 1};
+  const struct bench_args smoke = {.smoke = 1, .secs = 0.1, .conns = 2};
   bench_parse(argc, argv, &a, &smoke);
-  struct uring_server srv;
-  int port = uring_server_start(&srv, W, 1, a.conns);
+  const char* flags = uring_init(W, &ring);
+  int port = uring_server_start(&srv, W, 1, a.conns, a.one_loop ? &ring : NULL);
   conns = (struct conn*)calloc((size_t)a.conns, sizeof *conns);
   if (conns == NULL) bench_fail(W, "out of memory");
   for (long i = 0; i < a.conns; ++i) conns[i].fd = uring_connect(W, port);
-  const char* flags = uring_init(W, &ring);
+  if (a.one_loop) uring_server_accept(&srv);
   double secs = uring_run_chains(W, &ring, a.secs, &deadline, a.conns, &active, start_trip, on_cqe);
   uring_server_join(&srv);
   for (long i = 0; i < a.conns; ++i) close(conns[i].fd);
   io_uring_queue_exit(&ring);
   if (trips == 0) bench_fail(W, "no round trip completed");
-  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld p50_us=%.1f p99_us=%.1f impl=raw ring=%s", a.conns,
+  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f impl=raw ring=%s",
+               a.conns, a.one_loop ? 1 : 2,
                bench_hist_quantile(&hist, 0.50) / 1e3, bench_hist_quantile(&hist, 0.99) / 1e3, flags);
   free(conns);
   return BENCH_OK;

@@ -129,10 +129,17 @@ static inline int uring_connect(const char* w, int port) {
   return fd;
 }
 
-/* --- the server thread ------------------------------------------------------------
+/* --- the server ---------------------------------------------------------------------
  * Accepts `conns` connections (blocking accept), then serves them all on one
  * ring: echo (recv, send the bytes back, recv again) or sink (count, recv
- * again). Ends when every connection has reached EOF. */
+ * again). Done when every connection has reached EOF. Runs on its own thread
+ * and ring, or (--one-loop) on the client's ring: its user_data then carry
+ * connection numbers from URING_SERVER_BASE up, and the client's completion
+ * handler passes those to uring_server_cqe. */
+enum { URING_SERVER_BASE = 1 << 30 };
+
+static inline int uring_is_server(uint64_t user_data) { return (user_data >> 1) >= URING_SERVER_BASE; }
+
 struct uring_conn {
   int fd;
   size_t len, sent; /* echo: bytes in buf, bytes of them sent */
@@ -144,8 +151,10 @@ struct uring_server {
   int echo;
   long conns;
   int listen_fd;
+  int threaded;
   pthread_t thread;
-  struct io_uring ring;
+  struct io_uring own_ring; /* when threaded */
+  struct io_uring* ring;
   struct uring_conn* c;
   long open_conns;
   /* results (sink) */
@@ -155,62 +164,78 @@ struct uring_server {
 static inline void uring_server_cqe(void* ctx, uint64_t user_data, int res) {
   struct uring_server* s = (struct uring_server*)ctx;
   const char* w = s->workload;
-  long i = (long)(user_data >> 1);
+  if (!uring_is_server(user_data)) bench_fail(w, "a client completion reached the server");
+  long tag = (long)(user_data >> 1);
+  struct uring_conn* k = &s->c[tag - URING_SERVER_BASE];
   int is_send = (int)(user_data & 1);
-  struct uring_conn* k = &s->c[i];
   if (res < 0) bench_fail(w, "server %s: %s", is_send ? "send" : "recv", strerror(-res));
   if (is_send) {
     k->sent += (size_t)res;
-    if (k->sent < k->len) uring_send(w, &s->ring, k->fd, k->buf + k->sent, k->len - k->sent, i);
-    else uring_recv(w, &s->ring, k->fd, k->buf, sizeof k->buf, i);
+    if (k->sent < k->len) uring_send(w, s->ring, k->fd, k->buf + k->sent, k->len - k->sent, tag);
+    else uring_recv(w, s->ring, k->fd, k->buf, sizeof k->buf, tag);
   } else if (res == 0) {
     close(k->fd);
     s->open_conns--;
   } else if (s->echo) {
     k->len = (size_t)res;
     k->sent = 0;
-    uring_send(w, &s->ring, k->fd, k->buf, k->len, i);
+    uring_send(w, s->ring, k->fd, k->buf, k->len, tag);
   } else {
     uint64_t now = bench_now_ns();
     if (s->bytes == 0) s->first_ns = now;
     s->last_ns = now;
     s->bytes += (uint64_t)res;
-    uring_recv(w, &s->ring, k->fd, k->buf, sizeof k->buf, i);
+    uring_recv(w, s->ring, k->fd, k->buf, sizeof k->buf, tag);
   }
 }
 
-static inline void* uring_server_main(void* arg) {
-  struct uring_server* s = (struct uring_server*)arg;
+/* Accept every connection and post its first recv (on s->ring). One-loop
+ * clients call this after connecting; the server thread does itself. */
+static inline void uring_server_accept(struct uring_server* s) {
   const char* w = s->workload;
   s->c = (struct uring_conn*)calloc((size_t)s->conns, sizeof *s->c);
   if (s->c == NULL) bench_fail(w, "out of memory");
-  (void)uring_init(w, &s->ring);
   for (long i = 0; i < s->conns; ++i) {
     s->c[i].fd = accept(s->listen_fd, NULL, NULL);
     if (s->c[i].fd < 0) bench_fail(w, "accept: %s", strerror(errno));
     uring_nodelay(w, s->c[i].fd);
-    uring_recv(w, &s->ring, s->c[i].fd, s->c[i].buf, sizeof s->c[i].buf, i);
+    uring_recv(w, s->ring, s->c[i].fd, s->c[i].buf, sizeof s->c[i].buf, URING_SERVER_BASE + i);
   }
   close(s->listen_fd);
   s->open_conns = s->conns;
-  while (s->open_conns > 0) uring_reap(w, &s->ring, uring_server_cqe, s);
-  io_uring_queue_exit(&s->ring);
-  free(s->c);
+}
+
+static inline void* uring_server_main(void* arg) {
+  struct uring_server* s = (struct uring_server*)arg;
+  (void)uring_init(s->workload, s->ring);
+  uring_server_accept(s);
+  while (s->open_conns > 0) uring_reap(s->workload, s->ring, uring_server_cqe, s);
+  io_uring_queue_exit(s->ring);
   return NULL;
 }
 
-/* Listen, start the server thread; returns the port. */
-static inline int uring_server_start(struct uring_server* s, const char* workload, int echo, long conns) {
+/* Listen; then either start the server thread, or (shared_ring) leave the
+ * accepting to the client (uring_server_accept). Returns the port. */
+static inline int uring_server_start(struct uring_server* s, const char* workload, int echo, long conns,
+                                     struct io_uring* shared_ring) {
   int port = 0;
   memset(s, 0, sizeof *s);
   s->workload = workload;
   s->echo = echo;
   s->conns = conns;
   s->listen_fd = uring_listen(workload, &port);
-  if (pthread_create(&s->thread, NULL, uring_server_main, s) != 0) bench_fail(workload, "pthread_create");
+  s->ring = shared_ring != NULL ? shared_ring : &s->own_ring;
+  s->threaded = shared_ring == NULL;
+  if (s->threaded && pthread_create(&s->thread, NULL, uring_server_main, s) != 0) bench_fail(workload, "pthread_create");
   return port;
 }
 
-static inline void uring_server_join(struct uring_server* s) { pthread_join(s->thread, NULL); }
+/* After the client closed its connections: the server sees every EOF. */
+static inline void uring_server_join(struct uring_server* s) {
+  if (s->threaded) pthread_join(s->thread, NULL);
+  else
+    while (s->open_conns > 0) uring_reap(s->workload, s->ring, uring_server_cqe, s);
+  free(s->c);
+}
 
 #endif /* VELOQ_BENCH_URING_UTIL_H */

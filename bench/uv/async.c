@@ -19,8 +19,8 @@
 
 static const char* const W = "async";
 
-static struct bench_args args = {0, 0, 3.0, 0, 1, 0};
-static const struct bench_args smoke = {1, 0, 0.1, 0, 2, 0};
+static struct bench_args args = {.secs = 3.0, .threads = 1};
+static const struct bench_args smoke = {.smoke = 1, .secs = 0.1, .threads = 2};
 static uv_async_t async_h;
 static uv_timer_t timer_h;
 static atomic_int go, stop, producers_done;

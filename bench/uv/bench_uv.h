@@ -5,10 +5,10 @@
  *
  * The TCP workloads run a server loop on its own thread (like libuv's own
  * benchmarks, whose servers are separate helpers) and the client loop on the
- * main thread, over 127.0.0.1. The server is an echo server (ping-pong) or a
- * sink that counts bytes (pump); it accepts the expected number of
- * connections, closes its listener, and its thread ends when every
- * connection has seen EOF.
+ * main thread, over 127.0.0.1 -- or, with --one-loop, the server on the
+ * client's loop. The server is an echo server (ping-pong) or a sink that
+ * counts bytes (pump); it accepts the expected number of connections, closes
+ * its listener, and is done when every connection has seen EOF.
  */
 #ifndef VELOQ_BENCH_UV_H
 #define VELOQ_BENCH_UV_H
@@ -67,8 +67,9 @@ struct bench_server {
   uint64_t first_ns;  /* first byte received (sink) */
   uint64_t last_ns;   /* last byte received (sink) */
   /* private */
-  uv_loop_t loop;
+  uv_loop_t own_loop; /* when on its own thread */
   uv_tcp_t listener;
+  int threaded;
   pthread_t thread;
   struct bench_gate gate;
   char sink_buf[BENCH_PUMP_CHUNK];
@@ -156,43 +157,54 @@ static inline void bench_accept(uv_stream_t* l, int status) {
   struct bench_conn* c = (struct bench_conn*)calloc(1, sizeof *c);
   if (c == NULL) bench_fail(srv->workload, "out of memory");
   c->srv = srv;
-  BENCH_UV(srv->workload, uv_tcp_init(&srv->loop, &c->tcp));
+  BENCH_UV(srv->workload, uv_tcp_init(l->loop, &c->tcp));
   BENCH_UV(srv->workload, uv_accept(l, (uv_stream_t*)&c->tcp));
   BENCH_UV(srv->workload, uv_tcp_nodelay(&c->tcp, 1));
   BENCH_UV(srv->workload, uv_read_start((uv_stream_t*)&c->tcp, bench_alloc, bench_read));
   if (++srv->accepted == srv->expect_conns) uv_close((uv_handle_t*)l, NULL);
 }
 
-static inline void* bench_server_main(void* arg) {
-  struct bench_server* srv = (struct bench_server*)arg;
+/* Listen on 127.0.0.1:0 with `loop`; returns the port. */
+static inline int bench_server_listen(struct bench_server* srv, uv_loop_t* loop) {
   struct sockaddr_in addr;
   struct sockaddr_storage bound;
   int len = sizeof bound;
-  BENCH_UV(srv->workload, uv_loop_init(&srv->loop));
-  BENCH_UV(srv->workload, uv_tcp_init(&srv->loop, &srv->listener));
+  BENCH_UV(srv->workload, uv_tcp_init(loop, &srv->listener));
   BENCH_UV(srv->workload, uv_ip4_addr("127.0.0.1", 0, &addr));
   BENCH_UV(srv->workload, uv_tcp_bind(&srv->listener, (const struct sockaddr*)&addr, 0));
   BENCH_UV(srv->workload, uv_listen((uv_stream_t*)&srv->listener, 1024, bench_accept));
   BENCH_UV(srv->workload, uv_tcp_getsockname(&srv->listener, (struct sockaddr*)&bound, &len));
-  bench_gate_open(&srv->gate, ntohs(((struct sockaddr_in*)&bound)->sin_port));
-  bench_uv_finish(srv->workload, &srv->loop);
+  return ntohs(((struct sockaddr_in*)&bound)->sin_port);
+}
+
+static inline void* bench_server_main(void* arg) {
+  struct bench_server* srv = (struct bench_server*)arg;
+  BENCH_UV(srv->workload, uv_loop_init(&srv->own_loop));
+  bench_gate_open(&srv->gate, bench_server_listen(srv, &srv->own_loop));
+  bench_uv_finish(srv->workload, &srv->own_loop);
   return NULL;
 }
 
-/* Start the server thread; returns its port on 127.0.0.1. */
-static inline int bench_server_start(struct bench_server* srv, const char* workload,
-                                     enum bench_server_mode mode, long conns) {
+/* Start the server: on `shared_loop` (the caller runs it) if not NULL, else
+ * on its own thread and loop. Returns its port on 127.0.0.1. */
+static inline int bench_server_start(struct bench_server* srv, const char* workload, enum bench_server_mode mode,
+                                     long conns, uv_loop_t* shared_loop) {
   static const struct bench_gate closed_gate = BENCH_GATE_INIT;
   memset(srv, 0, offsetof(struct bench_server, sink_buf));
   srv->workload = workload;
   srv->mode = mode;
   srv->expect_conns = conns;
   srv->gate = closed_gate;
+  if (shared_loop != NULL) return bench_server_listen(srv, shared_loop);
+  srv->threaded = 1;
   if (pthread_create(&srv->thread, NULL, bench_server_main, srv) != 0) bench_fail(workload, "pthread_create");
   return (int)bench_gate_wait(&srv->gate);
 }
 
-static inline void bench_server_join(struct bench_server* srv) { pthread_join(srv->thread, NULL); }
+/* After the client loop ended: wait for the server thread (if any). */
+static inline void bench_server_join(struct bench_server* srv) {
+  if (srv->threaded) pthread_join(srv->thread, NULL);
+}
 
 /* Start connecting `tcp` (initialised by the caller) to 127.0.0.1:port. */
 static inline void bench_connect(const char* workload, uv_tcp_t* tcp, uv_connect_t* req, int port,

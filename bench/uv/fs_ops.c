@@ -19,8 +19,8 @@ struct chain {
   unsigned char buf[BENCH_FS_FILE];
 };
 
-static struct bench_args args = {0, 10000, 3.0, 0, 0, 64};
-static const struct bench_args smoke = {1, 100, 0.05, 0, 0, 4};
+static struct bench_args args = {.count = 10000, .secs = 3.0, .depth = 64};
+static const struct bench_args smoke = {.smoke = 1, .count = 100, .secs = 0.05, .depth = 4};
 static struct bench_files files;
 static uv_loop_t loop;
 static long next_file, active;

@@ -12,8 +12,8 @@
 
 static const char* const W = "loop_idle";
 
-static struct bench_args args = {0, 0, 3.0, 0, 0, 0};
-static const struct bench_args smoke = {1, 0, 0.05, 0, 0, 0};
+static struct bench_args args = {.secs = 3.0};
+static const struct bench_args smoke = {.smoke = 1, .secs = 0.05};
 
 static void never(uv_timer_t* t) { bench_fail(W, "the one-hour timer fired (%p)", (void*)t); }
 

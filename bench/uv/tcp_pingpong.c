@@ -6,7 +6,9 @@
  * connection is up. Prints round trips/s (all connections) and the p50/p99
  * of the per-round-trip latency.
  *
- *   tcp_pingpong [--secs S] [--conns N] [--smoke]
+ * --one-loop puts the echo server on the client's loop (no second thread).
+ *
+ *   tcp_pingpong [--secs S] [--conns N] [--one-loop] [--smoke]
  */
 #include "bench_uv.h"
 
@@ -25,8 +27,8 @@ struct conn {
   unsigned char in[BENCH_ECHO_BUF]; /* room for more than asked: an over-long echo is caught */
 };
 
-static struct bench_args args = {0, 0, 5.0, 1, 0, 0};
-static const struct bench_args smoke = {1, 0, 0.1, 2, 0, 0};
+static struct bench_args args = {.secs = 5.0, .conns = 1};
+static const struct bench_args smoke = {.smoke = 1, .secs = 0.1, .conns = 2};
 static struct bench_hist hist;
 static long connected;
 static long finished;
@@ -99,11 +101,11 @@ int main(int argc, char** argv) {
   bench_parse(argc, argv, &args, &smoke);
   bench_require_tcp(W);
   static struct bench_server srv;
-  int port = bench_server_start(&srv, W, BENCH_ECHO, args.conns);
   conns = (struct conn*)calloc((size_t)args.conns, sizeof *conns);
   if (conns == NULL) bench_fail(W, "out of memory");
   uv_loop_t loop;
   BENCH_UV(W, uv_loop_init(&loop));
+  int port = bench_server_start(&srv, W, BENCH_ECHO, args.conns, args.one_loop ? &loop : NULL);
   for (long i = 0; i < args.conns; ++i) {
     conns[i].id = i;
     BENCH_UV(W, uv_tcp_init(&loop, &conns[i].tcp));
@@ -114,7 +116,8 @@ int main(int argc, char** argv) {
   if (finished != args.conns || trips == 0) bench_fail(W, "%ld of %ld connections finished, %llu trips", finished,
                                                        args.conns, (unsigned long long)trips);
   double secs = (double)(t_end - t_start) / 1e9;
-  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld p50_us=%.1f p99_us=%.1f impl=%s", args.conns,
+  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f impl=%s",
+               args.conns, args.one_loop ? 1 : 2,
                bench_hist_quantile(&hist, 0.50) / 1e3, bench_hist_quantile(&hist, 0.99) / 1e3, bench_uv_impl());
   free(conns);
   return BENCH_OK;

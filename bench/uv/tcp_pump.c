@@ -5,14 +5,16 @@
  * reads and counts. Prints MB/s (10^6 bytes) as the receiver saw it, from
  * its first byte to its last; checks every byte sent arrived.
  *
- *   tcp_pump [--secs S] [--depth N] [--smoke]
+ * --one-loop puts the sink on the sender's loop (no second thread).
+ *
+ *   tcp_pump [--secs S] [--depth N] [--one-loop] [--smoke]
  */
 #include "bench_uv.h"
 
 static const char* const W = "tcp_pump";
 
-static struct bench_args args = {0, 0, 5.0, 1, 0, 4};
-static const struct bench_args smoke = {1, 0, 0.1, 1, 0, 2};
+static struct bench_args args = {.secs = 5.0, .conns = 1, .depth = 4};
+static const struct bench_args smoke = {.smoke = 1, .secs = 0.1, .conns = 1, .depth = 2};
 static char chunk[BENCH_PUMP_CHUNK];
 static uv_tcp_t tcp;
 static uv_connect_t creq;
@@ -55,12 +57,12 @@ int main(int argc, char** argv) {
   bench_parse(argc, argv, &args, &smoke);
   bench_require_tcp(W);
   static struct bench_server srv;
-  int port = bench_server_start(&srv, W, BENCH_SINK, 1);
   wreqs = (uv_write_t*)calloc((size_t)args.depth, sizeof *wreqs);
   if (wreqs == NULL) bench_fail(W, "out of memory");
   memset(chunk, 'x', sizeof chunk);
   uv_loop_t loop;
   BENCH_UV(W, uv_loop_init(&loop));
+  int port = bench_server_start(&srv, W, BENCH_SINK, 1, args.one_loop ? &loop : NULL);
   BENCH_UV(W, uv_tcp_init(&loop, &tcp));
   bench_connect(W, &tcp, &creq, port, on_connect);
   bench_uv_finish(W, &loop);
@@ -68,8 +70,8 @@ int main(int argc, char** argv) {
   if (srv.bytes != sent || sent == 0 || srv.last_ns <= srv.first_ns)
     bench_fail(W, "sent %llu bytes, received %llu", (unsigned long long)sent, (unsigned long long)srv.bytes);
   double secs = (double)(srv.last_ns - srv.first_ns) / 1e9;
-  bench_result(W, (double)srv.bytes / secs / 1e6, "MB/s", "bytes=%llu depth=%ld impl=%s",
-               (unsigned long long)srv.bytes, args.depth, bench_uv_impl());
+  bench_result(W, (double)srv.bytes / secs / 1e6, "MB/s", "bytes=%llu depth=%ld loops=%d impl=%s",
+               (unsigned long long)srv.bytes, args.depth, args.one_loop ? 1 : 2, bench_uv_impl());
   free(wreqs);
   return BENCH_OK;
 }

@@ -12,8 +12,8 @@
 static const char* const W = "timers";
 enum { SPREAD_MS = 10 };
 
-static struct bench_args args = {0, 1000000, 0, 0, 0, 0};
-static const struct bench_args smoke = {1, 10000, 0, 0, 0, 0};
+static struct bench_args args = {.count = 1000000};
+static const struct bench_args smoke = {.smoke = 1, .count = 10000};
 static long fired, closed_count;
 
 static void on_timer(uv_timer_t* t) {
