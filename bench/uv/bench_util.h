@@ -269,12 +269,11 @@ static inline void bench_fs_remove(struct bench_files* f) {
   rmdir(f->dir);
 }
 
-/* A read of file i must return all 4 KiB of its byte. */
+/* A read of file i must return all 4 KiB of its byte. (Every byte equals
+ * the next one: one memcmp of the buffer against itself shifted by one, far
+ * cheaper than a byte loop, so the check does not weigh on the ops/s.) */
 static inline int bench_fs_check(long i, const unsigned char* buf, long n) {
-  if (n != BENCH_FS_FILE) return 0;
-  for (long k = 0; k < n; ++k)
-    if (buf[k] != bench_fs_byte(i)) return 0;
-  return 1;
+  return n == BENCH_FS_FILE && buf[0] == bench_fs_byte(i) && memcmp(buf, buf + 1, (size_t)n - 1) == 0;
 }
 
 #endif /* VELOQ_BENCH_UTIL_H */
