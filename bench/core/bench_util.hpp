@@ -29,6 +29,13 @@ T check(const char* workload, Result<T> r, const char* what) {
   if constexpr (!std::is_void_v<T>) return std::move(*r);
 }
 
+// TCP_NODELAY and the benchmark's congestion control (bench_tcp_tune);
+// returns the congestion control the socket got.
+inline const char* tune(const char* workload, TcpStream& s) {
+  check(workload, s.set_nodelay(true), "nodelay");
+  return bench_tcp_tune(s.fd());
+}
+
 enum class ServerMode { echo, sink };
 
 // What the server saw; read after join().
@@ -67,7 +74,7 @@ inline Task<void> serve(const char* workload, TcpListener* l, ServerMode mode, l
   std::vector<JoinHandle<void>> tasks;
   for (long i = 0; i < conns; ++i) {
     auto a = check(workload, co_await l->accept(), "accept");
-    (void)a.stream.set_nodelay(true);
+    (void)tune(workload, a.stream);
     if (mode == ServerMode::echo) tasks.push_back(spawn_local(echo_conn(std::move(a.stream)), "echo"));
     else tasks.push_back(spawn_local(sink_conn(std::move(a.stream), st), "sink"));
   }

@@ -54,9 +54,10 @@ Task<void> pingpong_conn(TcpStream c, long id, uint64_t deadline_ns, Totals* tot
 Task<int> run(const bench_args* a) {
   Server srv(W, ServerMode::echo, a->conns, a->one_loop);
   std::vector<TcpStream> conns;
+  const char* cc = "?";
   for (long i = 0; i < a->conns; ++i) {
     conns.push_back(check(W, co_await TcpStream::connect(srv.addr()), "connect"));
-    check(W, conns.back().set_nodelay(true), "nodelay");
+    cc = tune(W, conns.back());
   }
   Totals tot;
   uint64_t t_start = bench_now_ns();
@@ -67,9 +68,9 @@ Task<int> run(const bench_args* a) {
   double secs = double(bench_now_ns() - t_start) / 1e9;
   co_await srv.join();
   if (tot.trips == 0) bench_fail(W, "no round trip completed");
-  bench_result(W, double(tot.trips) / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f impl=core backend=%s",
+  bench_result(W, double(tot.trips) / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f cc=%s impl=core backend=%s",
                a->conns, a->one_loop ? 1 : 2, bench_hist_quantile(&tot.hist, 0.50) / 1e3, bench_hist_quantile(&tot.hist, 0.99) / 1e3,
-               backend());
+               cc, backend());
   co_return BENCH_OK;
 }
 

@@ -21,6 +21,7 @@ const char* const W = "tcp_pump";
 Task<int> run(const bench_args* a) {
   Server srv(W, ServerMode::sink, 1, a->one_loop);
   TcpStream c = check(W, co_await TcpStream::connect(srv.addr()), "connect");
+  const char* cc = tune(W, c);
   FixedBuf chunk = FixedBuf::allocate(BENCH_PUMP_CHUNK);
   std::memset(chunk.data(), 'x', BENCH_PUMP_CHUNK);
   uint64_t sent = 0;
@@ -37,7 +38,8 @@ Task<int> run(const bench_args* a) {
   if (st.bytes != sent || sent == 0 || st.last_ns <= st.first_ns)
     bench_fail(W, "sent %llu bytes, received %llu", (unsigned long long)sent, (unsigned long long)st.bytes);
   bench_result(W, double(st.bytes) / (double(st.last_ns - st.first_ns) / 1e9) / 1e6, "MB/s",
-               "bytes=%llu loops=%d impl=core backend=%s", (unsigned long long)st.bytes, a->one_loop ? 1 : 2, backend());
+               "bytes=%llu loops=%d cc=%s impl=core backend=%s", (unsigned long long)st.bytes, a->one_loop ? 1 : 2, cc,
+               backend());
   co_return BENCH_OK;
 }
 

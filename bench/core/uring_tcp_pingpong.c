@@ -80,14 +80,15 @@ int main(int argc, char** argv) {
   if (conns == NULL) bench_fail(W, "out of memory");
   for (long i = 0; i < a.conns; ++i) conns[i].fd = uring_connect(W, port);
   if (a.one_loop) uring_server_accept(&srv);
+  const char* cc = bench_tcp_tune(conns[0].fd); /* already tuned: reads back what it got */
   double secs = uring_run_chains(W, &ring, a.secs, &deadline, a.conns, &active, start_trip, on_cqe);
   uring_server_join(&srv);
   for (long i = 0; i < a.conns; ++i) close(conns[i].fd);
   io_uring_queue_exit(&ring);
   if (trips == 0) bench_fail(W, "no round trip completed");
-  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f impl=raw ring=%s",
+  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f cc=%s impl=raw ring=%s",
                a.conns, a.one_loop ? 1 : 2,
-               bench_hist_quantile(&hist, 0.50) / 1e3, bench_hist_quantile(&hist, 0.99) / 1e3, flags);
+               bench_hist_quantile(&hist, 0.50) / 1e3, bench_hist_quantile(&hist, 0.99) / 1e3, cc, flags);
   free(conns);
   return BENCH_OK;
 }

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   int port = uring_server_start(&srv, W, 0, 1, a.one_loop ? &ring : NULL);
   fd = uring_connect(W, port);
   if (a.one_loop) uring_server_accept(&srv);
+  const char* cc = bench_tcp_tune(fd); /* already tuned: reads back what it got */
   memset(chunk, 'x', sizeof chunk);
   deadline = bench_now_ns() + (uint64_t)(a.secs * 1e9);
   uring_send(W, &ring, fd, chunk, sizeof chunk, 0);
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   if (srv.bytes != sent || sent == 0 || srv.last_ns <= srv.first_ns)
     bench_fail(W, "sent %llu bytes, received %llu", (unsigned long long)sent, (unsigned long long)srv.bytes);
   bench_result(W, (double)srv.bytes / ((double)(srv.last_ns - srv.first_ns) / 1e9) / 1e6, "MB/s",
-               "bytes=%llu loops=%d impl=raw ring=%s", (unsigned long long)srv.bytes, a.one_loop ? 1 : 2, flags);
+               "bytes=%llu loops=%d cc=%s impl=raw ring=%s", (unsigned long long)srv.bytes, a.one_loop ? 1 : 2,
+               cc, flags);
   return BENCH_OK;
 }

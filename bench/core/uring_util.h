@@ -113,9 +113,11 @@ static inline int uring_listen(const char* w, int* port) {
   return fd;
 }
 
-static inline void uring_nodelay(const char* w, int fd) {
+/* TCP_NODELAY and the benchmark's congestion control (bench_tcp_tune). */
+static inline const char* uring_tune(const char* w, int fd) {
   int one = 1;
   if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) bench_fail(w, "TCP_NODELAY: %s", strerror(errno));
+  return bench_tcp_tune(fd);
 }
 
 static inline int uring_connect(const char* w, int port) {
@@ -125,7 +127,7 @@ static inline int uring_connect(const char* w, int port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons((uint16_t)port);
   if (fd < 0 || connect(fd, (struct sockaddr*)&a, sizeof a) < 0) bench_fail(w, "connect: %s", strerror(errno));
-  uring_nodelay(w, fd);
+  (void)uring_tune(w, fd);
   return fd;
 }
 
@@ -198,7 +200,7 @@ static inline void uring_server_accept(struct uring_server* s) {
   for (long i = 0; i < s->conns; ++i) {
     s->c[i].fd = accept(s->listen_fd, NULL, NULL);
     if (s->c[i].fd < 0) bench_fail(w, "accept: %s", strerror(errno));
-    uring_nodelay(w, s->c[i].fd);
+    (void)uring_tune(w, s->c[i].fd);
     uring_recv(w, s->ring, s->c[i].fd, s->c[i].buf, sizeof s->c[i].buf, URING_SERVER_BASE + i);
   }
   close(s->listen_fd);

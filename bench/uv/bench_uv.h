@@ -53,6 +53,15 @@ static inline void bench_require_tcp(const char* workload) {
   bench_uv_finish(workload, &loop);
 }
 
+/* TCP_NODELAY and the benchmark's congestion control (bench_tcp_tune) on a
+ * connected handle; returns the congestion control it got. */
+static inline const char* bench_uv_tune(const char* workload, uv_tcp_t* tcp) {
+  uv_os_fd_t fd;
+  BENCH_UV(workload, uv_tcp_nodelay(tcp, 1));
+  BENCH_UV(workload, uv_fileno((uv_handle_t*)tcp, &fd));
+  return bench_tcp_tune(fd);
+}
+
 /* --- the server thread ---------------------------------------------------------- */
 
 enum bench_server_mode { BENCH_ECHO, BENCH_SINK };
@@ -159,7 +168,7 @@ static inline void bench_accept(uv_stream_t* l, int status) {
   c->srv = srv;
   BENCH_UV(srv->workload, uv_tcp_init(l->loop, &c->tcp));
   BENCH_UV(srv->workload, uv_accept(l, (uv_stream_t*)&c->tcp));
-  BENCH_UV(srv->workload, uv_tcp_nodelay(&c->tcp, 1));
+  (void)bench_uv_tune(srv->workload, &c->tcp);
   BENCH_UV(srv->workload, uv_read_start((uv_stream_t*)&c->tcp, bench_alloc, bench_read));
   if (++srv->accepted == srv->expect_conns) uv_close((uv_handle_t*)l, NULL);
 }

@@ -34,6 +34,7 @@ static long connected;
 static long finished;
 static uint64_t t_start, t_end, trips;
 static struct conn* conns;
+static const char* cc = "?";
 
 static void send_next(struct conn* c);
 
@@ -90,7 +91,7 @@ static void got_echo(uv_stream_t* st, ssize_t n, const uv_buf_t* buf) {
 static void on_connect(uv_connect_t* req, int status) {
   struct conn* c = BENCH_CONTAINER(req, struct conn, creq);
   if (status < 0) bench_fail(W, "connect: %s", uv_err_name(status));
-  BENCH_UV(W, uv_tcp_nodelay(&c->tcp, 1));
+  cc = bench_uv_tune(W, &c->tcp);
   BENCH_UV(W, uv_read_start((uv_stream_t*)&c->tcp, alloc_in, got_echo));
   if (++connected < args.conns) return;
   t_start = bench_now_ns(); /* every connection is up: start them together */
@@ -116,9 +117,9 @@ int main(int argc, char** argv) {
   if (finished != args.conns || trips == 0) bench_fail(W, "%ld of %ld connections finished, %llu trips", finished,
                                                        args.conns, (unsigned long long)trips);
   double secs = (double)(t_end - t_start) / 1e9;
-  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f impl=%s",
+  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f cc=%s impl=%s",
                args.conns, args.one_loop ? 1 : 2,
-               bench_hist_quantile(&hist, 0.50) / 1e3, bench_hist_quantile(&hist, 0.99) / 1e3, bench_uv_impl());
+               bench_hist_quantile(&hist, 0.50) / 1e3, bench_hist_quantile(&hist, 0.99) / 1e3, cc, bench_uv_impl());
   free(conns);
   return BENCH_OK;
 }

@@ -22,6 +22,7 @@ static uv_shutdown_t sreq;
 static uv_write_t* wreqs;
 static long in_flight;
 static uint64_t t_start, sent;
+static const char* cc = "?";
 
 static void closed(uv_handle_t* h) { (void)h; }
 
@@ -49,6 +50,7 @@ static void written(uv_write_t* req, int status) {
 static void on_connect(uv_connect_t* req, int status) {
   (void)req;
   if (status < 0) bench_fail(W, "connect: %s", uv_err_name(status));
+  cc = bench_uv_tune(W, &tcp);
   t_start = bench_now_ns();
   for (long i = 0; i < args.depth; ++i) write_chunk(&wreqs[i]);
 }
@@ -70,8 +72,8 @@ int main(int argc, char** argv) {
   if (srv.bytes != sent || sent == 0 || srv.last_ns <= srv.first_ns)
     bench_fail(W, "sent %llu bytes, received %llu", (unsigned long long)sent, (unsigned long long)srv.bytes);
   double secs = (double)(srv.last_ns - srv.first_ns) / 1e9;
-  bench_result(W, (double)srv.bytes / secs / 1e6, "MB/s", "bytes=%llu depth=%ld loops=%d impl=%s",
-               (unsigned long long)srv.bytes, args.depth, args.one_loop ? 1 : 2, bench_uv_impl());
+  bench_result(W, (double)srv.bytes / secs / 1e6, "MB/s", "bytes=%llu depth=%ld loops=%d cc=%s impl=%s",
+               (unsigned long long)srv.bytes, args.depth, args.one_loop ? 1 : 2, cc, bench_uv_impl());
   free(wreqs);
   return BENCH_OK;
 }
