@@ -213,5 +213,10 @@ void check_close(uv_check_t* h);
 void async_close(uv_async_t* h);
 void poll_close(uv_poll_t* h);
 int poll_fileno(const uv_poll_t* h);
+// Streams (stream.cpp): uv_close's part, the part that runs in the closing
+// phase right before close_cb (libuv's uv__stream_destroy), uv_fileno's.
+void stream_close(uv_stream_t* s);
+void stream_destroy(uv_stream_t* s);
+int stream_fileno(const uv_stream_t* s);
 
 }  // namespace veloq::uvc

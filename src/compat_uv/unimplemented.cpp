@@ -84,35 +84,12 @@ extern "C" {
 // ===== issue 5: streams, tcp, pipe, tty, udp, poll, addresses ===============
 
 // streams
-VELOQ_UV_ENOSYS(uv_listen, uv_stream_t*, int, uv_connection_cb)
-VELOQ_UV_ENOSYS(uv_accept, uv_stream_t*, uv_stream_t*)
-VELOQ_UV_ENOSYS(uv_read_start, uv_stream_t*, uv_alloc_cb, uv_read_cb)
-VELOQ_UV_ENOSYS(uv_read_stop, uv_stream_t*)
-VELOQ_UV_ENOSYS(uv_shutdown, uv_shutdown_t*, uv_stream_t*, uv_shutdown_cb)
-VELOQ_UV_ENOSYS(uv_write, uv_write_t*, uv_stream_t*, const uv_buf_t[], unsigned int, uv_write_cb)
 VELOQ_UV_ENOSYS(uv_write2, uv_write_t*, uv_stream_t*, const uv_buf_t[], unsigned int, uv_stream_t*, uv_write_cb)
-VELOQ_UV_ENOSYS(uv_try_write, uv_stream_t*, const uv_buf_t[], unsigned int)
 VELOQ_UV_ENOSYS(uv_try_write2, uv_stream_t*, const uv_buf_t[], unsigned int, uv_stream_t*)
 VELOQ_UV_ENOSYS(uv_stream_set_blocking, uv_stream_t*, int)
-// No Veloq stream can be opened yet, so none is readable or writable.
-int uv_is_readable(const uv_stream_t*) { return 0; }
-int uv_is_writable(const uv_stream_t*) { return 0; }
-size_t uv_stream_get_write_queue_size(const uv_stream_t* stream) { return stream->write_queue_size; }
 
 // tcp
-VELOQ_UV_ENOSYS(uv_tcp_init, uv_loop_t*, uv_tcp_t*)
-VELOQ_UV_ENOSYS(uv_tcp_init_ex, uv_loop_t*, uv_tcp_t*, unsigned int)
-VELOQ_UV_ENOSYS(uv_tcp_open, uv_tcp_t*, uv_os_sock_t)
-VELOQ_UV_ENOSYS(uv_tcp_nodelay, uv_tcp_t*, int)
-VELOQ_UV_ENOSYS(uv_tcp_keepalive, uv_tcp_t*, int, unsigned int)
-VELOQ_UV_ENOSYS(uv_tcp_bind, uv_tcp_t*, const struct sockaddr*, unsigned int)
-VELOQ_UV_ENOSYS(uv_tcp_getsockname, const uv_tcp_t*, struct sockaddr*, int*)
-VELOQ_UV_ENOSYS(uv_tcp_getpeername, const uv_tcp_t*, struct sockaddr*, int*)
-VELOQ_UV_ENOSYS(uv_tcp_close_reset, uv_tcp_t*, uv_close_cb)
-VELOQ_UV_ENOSYS(uv_tcp_connect, uv_connect_t*, uv_tcp_t*, const struct sockaddr*, uv_connect_cb)
 VELOQ_UV_ENOSYS(uv_socketpair, int, int, uv_os_sock_t[2], int, int)
-// Linux libuv ignores the setting and returns 0 (src/unix/tcp.c).
-int uv_tcp_simultaneous_accepts(uv_tcp_t*, int) { return 0; }
 
 // pipe
 VELOQ_UV_ENOSYS(uv_pipe, uv_file[2], int, int)

@@ -33,7 +33,6 @@ static uv_process_t process;
     }                                                                                 \
   } while (0)
 
-static void connection_cb(uv_stream_t* s, int status) { (void)s, (void)status, callbacks++; }
 static void connect_cb(uv_connect_t* r, int status) { (void)r, (void)status, callbacks++; }
 static void fs_cb(uv_fs_t* r) { (void)r, callbacks++; }
 static void work_cb(uv_work_t* r) { (void)r, callbacks++; }
@@ -49,15 +48,12 @@ static void close_cb(uv_handle_t* h) { (void)h, close_cbs++; }
 
 /* issue 5 */
 static void streams_and_addresses(uv_loop_t* loop) {
-  uv_tcp_t tcp;
   uv_pipe_t pipe;
   uv_udp_t udp;
   uv_tty_t tty;
   uv_connect_t connect;
   int sv[2];
 
-  CHECK_EQ(uv_tcp_init(loop, &tcp), UV_ENOSYS);
-  CHECK_EQ(uv_listen((uv_stream_t*)&tcp, 16, connection_cb), UV_ENOSYS);
   CHECK_EQ(uv_pipe_init(loop, &pipe, 0), UV_ENOSYS);
   CHECK_EQ(uv_pipe_pending_type(&pipe), UV_UNKNOWN_HANDLE);
   CHECK_EQ(uv_udp_init(loop, &udp), UV_ENOSYS);

@@ -1,0 +1,690 @@
+// Streams (libuv 1.44 src/unix/stream.c) on the driver: reads, writes,
+// listen/accept, shutdown, close. TCP specifics are in tcp.cpp.
+//
+// Reads. libuv waits for readability, then calls alloc_cb and read(2) into
+// the user's buffer. Veloq receives first and copies into the buffer alloc_cb
+// returns (the only copy), so alloc_cb still runs only when data is there:
+//  - io_uring with multishot recv + buffer rings: one loop-wide provided
+//    buffer group, one multishot Recv per reading stream;
+//  - otherwise (epoll, old kernels): a single-shot Recv into a 64 KiB bounce
+//    buffer owned by the op, re-armed after each delivery.
+// Data the user does not take (read stopped inside read_cb, or alloc_cb gave
+// an empty buffer) is copied aside ("held") and delivered first when reading
+// resumes, so nothing is lost or reordered and ring buffers go back at once.
+//
+// Writes go straight from the caller's memory. As libuv, a write on an idle
+// stream is tried inline (nonblocking sendmsg) and its write_cb deferred to
+// the next pending phase; whatever the socket does not take goes out through
+// one SendMsg op at a time (requests complete in order, partial writes
+// continue where they stopped) and its write_cb runs in the poll phase.
+// MSG_NOSIGNAL: a write to a reset peer reports UV_EPIPE instead of raising
+// SIGPIPE (libuv uses write(2) and leaves SIGPIPE to the program).
+//
+// Close cancels the stream's ops; queued and in-flight writes fail with
+// UV_ECANCELED only after the last completion (io.cpp), then the fd closes
+// and close_cb runs (stream_destroy, from the closing phase).
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <span>
+
+#include "compat_uv/stream.hpp"
+#include "core/driver/uring/uring_driver.hpp"
+
+using namespace veloq;
+using namespace veloq::uvc;
+
+namespace {
+
+constexpr size_t kReadSize = 64 * 1024;   // what libuv asks alloc_cb for
+constexpr uint16_t kBufGroup = 1;         // the loop's provided-buffer group
+constexpr unsigned kBufCount = 32;        // x 64 KiB = 2 MiB per loop, bounded
+
+bool closing(uv_stream_t* s) { return is_closing(as_handle(s)); }
+bool reading(uv_stream_t* s) { return (sstate(s)->flags & kReading) && !closing(s); }
+
+WriteState* wstate(uv_write_t* req) { return reinterpret_cast<WriteState*>(req->veloq_write.storage); }
+uv_write_t* write_of(Queue* q) {
+  return reinterpret_cast<uv_write_t*>(reinterpret_cast<char*>(q) - offsetof(uv_write_t, veloq_write.storage) -
+                                       offsetof(WriteState, queue));
+}
+
+// The loop's uring driver if multishot recv with buffer rings can be used;
+// sets the buffer group up on first use.
+UringDriver* ring_for_reads(uv_loop_t* loop) {
+  Driver* d = loop_state(loop)->driver.get();
+  if (d->backend() != Backend::Uring || !d->features().multishot_recv || !d->features().buf_ring) return nullptr;
+  auto* u = static_cast<UringDriver*>(d);
+  if (u->buf_group_data(kBufGroup, 0) != nullptr) return u;
+  return u->setup_buf_group(kBufGroup, kBufCount, kReadSize) == 0 ? u : nullptr;
+}
+
+void cancel_op(uv_stream_t* s, Op* op) {
+  if (op != nullptr && !op->cancel_requested) loop_state(s->loop)->driver->cancel(op);
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+void on_read(Op* op, int32_t res, uint32_t flags);
+
+void arm_read(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (!reading(s) || st->in_op != nullptr || st->held != nullptr) return;
+  Op* op = handle_op(as_handle(s), OpCode::Recv, &on_read);
+  op->args.fd = st->fd;
+  UringDriver* ring = (st->flags & kNoRingOnce) ? nullptr : ring_for_reads(s->loop);
+  st->flags &= ~kNoRingOnce;
+  if (ring != nullptr) {
+    op->multishot = true;
+    op->args.mask = kBufGroup;
+  } else {
+    op->buf = FixedBuf::allocate(kReadSize);
+    op->args.addr = op->buf.data();
+    op->args.len = kReadSize;
+  }
+  st->in_op = op;
+  loop_state(s->loop)->driver->prepare(op);
+}
+
+// uv__read's delivery loop: alloc_cb, copy, read_cb while data remains and
+// the user keeps reading. Returns the bytes consumed.
+size_t deliver(uv_stream_t* s, const std::byte* data, size_t len) {
+  size_t done = 0;
+  while (done < len && reading(s)) {
+    uv_buf_t b = uv_buf_init(nullptr, 0);
+    s->alloc_cb(as_handle(s), kReadSize, &b);
+    if (b.base == nullptr || b.len == 0) {
+      s->read_cb(s, UV_ENOBUFS, &b);  // the user can't take it now: as libuv
+      break;
+    }
+    const size_t n = std::min(b.len, len - done);
+    std::memcpy(b.base, data + done, n);
+    done += n;
+    s->read_cb(s, ssize_t(n), &b);
+  }
+  return done;
+}
+
+// EOF or a read error: reading stops (libuv's uv__stream_eof / read error path).
+void end_read(uv_stream_t* s, int err) {
+  StreamState* st = sstate(s);
+  st->flags &= ~(kReading | kHeldEof);
+  st->read_err = 0;
+  if (err == UV_EOF) st->flags |= kReadEof;
+  if (!(st->flags & kServer)) handle_stop(as_handle(s));
+  cancel_op(s, st->in_op);
+  uv_buf_t b = uv_buf_init(nullptr, 0);
+  uv_read_cb cb = s->read_cb;
+  if (cb != nullptr) cb(s, err, &b);
+}
+
+void release_held(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (st->held == nullptr) return;
+  Op* h = st->held;
+  st->held = nullptr;
+  st->held_off = 0;
+  handle_op_done(h, 0);
+}
+
+// Keep bytes the user did not take, behind any already held.
+void hold(uv_stream_t* s, const std::byte* data, size_t len) {
+  StreamState* st = sstate(s);
+  if (st->held == nullptr) {
+    // Storage only, never handed to the driver; counted in the handle's ops
+    // so it is released (handle_op_done) on close like any other.
+    st->held = handle_op(as_handle(s), OpCode::Nop, nullptr);
+    st->held_off = 0;
+  }
+  st->held->bufs.push_back(FixedBuf::copy_of(std::span<const std::byte>(data, len)));
+  if (reading(s)) stream_schedule(s);  // alloc_cb gave nothing: retry next turn, as libuv's level-triggered read
+}
+
+// Held data first, then a held EOF/error; then the socket again.
+void deliver_held(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  while (st->held != nullptr && !st->held->bufs.empty() && reading(s)) {
+    FixedBuf& b = st->held->bufs.front();
+    const size_t left = b.len() - st->held_off;
+    const size_t used = deliver(s, b.data() + st->held_off, left);
+    if (st->held == nullptr) return;  // closed inside a callback
+    if (used < left) {
+      st->held_off += uint32_t(used);
+      if (reading(s)) stream_schedule(s);
+      return;
+    }
+    st->held->bufs.erase(st->held->bufs.begin());
+    st->held_off = 0;
+  }
+  if (st->held == nullptr || !st->held->bufs.empty() || !reading(s)) return;
+  release_held(s);
+  if (st->flags & kHeldEof) {
+    end_read(s, UV_EOF);
+  } else if (st->read_err != 0) {
+    end_read(s, st->read_err);
+  } else {
+    arm_read(s);
+  }
+}
+
+void on_read(Op* op, int32_t res, uint32_t flags) {
+  uv_stream_t* s = stream_of(op);
+  StreamState* st = sstate(s);
+  const bool last = (flags & kOpMore) == 0;
+  if (last && st->in_op == op) st->in_op = nullptr;
+  const std::byte* data = nullptr;
+  UringDriver* ring = nullptr;
+  if (flags & kOpBufferSelected) {
+    ring = static_cast<UringDriver*>(loop_state(s->loop)->driver.get());
+    data = ring->buf_group_data(kBufGroup, op_buffer_id(flags));
+  } else if (res > 0) {
+    data = op->buf.data();
+  }
+  if (closing(s)) {
+    if (ring != nullptr) ring->recycle_buffer(kBufGroup, op_buffer_id(flags));
+    handle_op_done(op, flags);
+    return;
+  }
+  if (res > 0) {
+    size_t used = 0;
+    if (st->held == nullptr && reading(s)) used = deliver(s, data, size_t(res));
+    if (used < size_t(res) && !closing(s)) hold(s, data + used, size_t(res) - used);
+    if (ring != nullptr) ring->recycle_buffer(kBufGroup, op_buffer_id(flags));
+    handle_op_done(op, flags);
+  } else {
+    handle_op_done(op, flags);
+    if (res == -ENOBUFS) {
+      st->flags |= kNoRingOnce;  // every ring buffer is out: one plain recv
+    } else if (res == 0 || (res != -ECANCELED && res != -EAGAIN && res != -EINTR)) {
+      const int err = res == 0 ? UV_EOF : res;
+      if (st->held != nullptr) {
+        if (res == 0) st->flags |= kHeldEof;
+        else st->read_err = err;
+      } else if (st->flags & kReading) {
+        end_read(s, err);
+      }
+      return;
+    }
+  }
+  if (!closing(s)) arm_read(s);
+}
+
+// ---------------------------------------------------------------------------
+// Writing
+
+size_t bytes_left(const WriteState* w) {
+  size_t n = 0;
+  for (uint32_t i = w->index; i < w->nbufs; i++) n += w->bufs[i].len;
+  return n;
+}
+
+// Account `n` written bytes to the request; true when it is complete.
+bool advance(uv_stream_t* s, WriteState* w, size_t n) {
+  while (w->index < w->nbufs) {
+    uv_buf_t& b = w->bufs[w->index];
+    const size_t k = std::min(n, b.len);
+    b.base += k;
+    b.len -= k;
+    n -= k;
+    s->write_queue_size -= k;
+    if (b.len != 0) return false;
+    w->index++;
+  }
+  return true;
+}
+
+// The iovecs of the request from where it stopped (at most IOV_MAX).
+int fill_iov(const WriteState* w, iovec* iov) {
+  int n = 0;
+  for (uint32_t i = w->index; i < w->nbufs && n < IOV_MAX; i++, n++) {
+    iov[n].iov_base = w->bufs[i].base;
+    iov[n].iov_len = w->bufs[i].len;
+  }
+  return n;
+}
+
+// Done (written or failed): to write_done, where stream_write_callbacks finds it.
+void finish_write(uv_stream_t* s, WriteState* w, int err) {
+  w->queue.remove();
+  w->error = err;
+  sstate(s)->write_done.insert_tail(&w->queue);
+}
+
+void on_write(Op* op, int32_t res, uint32_t flags);
+
+void start_write_op(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (st->write_op != nullptr || st->write_queue.empty()) return;
+  WriteState* w = wstate(write_of(st->write_queue.next));
+  const uint32_t cnt = std::min<uint32_t>(w->nbufs - w->index, IOV_MAX);
+  Op* op = handle_op(as_handle(s), OpCode::SendMsg, &on_write);
+  auto* msg = reinterpret_cast<msghdr*>(op->own_bytes(sizeof(msghdr)));
+  auto* iov = reinterpret_cast<iovec*>(op->own_bytes(sizeof(iovec) * cnt));
+  std::memset(msg, 0, sizeof *msg);
+  msg->msg_iov = iov;
+  msg->msg_iovlen = size_t(fill_iov(w, iov));
+  op->args.fd = st->fd;
+  op->args.addr = msg;
+  st->write_op = op;
+  loop_state(s->loop)->driver->prepare(op);
+}
+
+void on_shutdown(Op* op, int32_t res, uint32_t flags);
+
+// libuv's uv__drain: once every write is out, the deferred shutdown(2).
+void maybe_shutdown(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (!(st->flags & kShutting) || st->write_op != nullptr || !st->write_queue.empty() ||
+      st->connect_req != nullptr || closing(s)) {
+    return;
+  }
+  Op* op = handle_op(as_handle(s), OpCode::Shutdown, &on_shutdown);
+  op->args.fd = st->fd;
+  op->args.len = SHUT_WR;
+  st->write_op = op;
+  loop_state(s->loop)->driver->prepare(op);
+}
+
+void on_write(Op* op, int32_t res, uint32_t flags) {
+  uv_stream_t* s = stream_of(op);
+  StreamState* st = sstate(s);
+  if (st->write_op == op) st->write_op = nullptr;
+  handle_op_done(op, flags);
+  if (st->write_queue.empty()) return;  // cannot happen: the head is this op's
+  WriteState* w = wstate(write_of(st->write_queue.next));
+  if (res >= 0) {
+    if (advance(s, w, size_t(res))) finish_write(s, w, 0);
+  } else if (res != -EAGAIN && res != -EINTR && res != -ENOBUFS && !closing(s)) {
+    finish_write(s, w, res);  // libuv keeps its bytes counted until the callback
+  }
+  if (closing(s)) return;  // stream_destroy reports what is left
+  stream_write_callbacks(s);
+  if (!closing(s)) stream_write_resume(s);
+}
+
+void on_shutdown(Op* op, int32_t res, uint32_t flags) {
+  uv_stream_t* s = stream_of(op);
+  StreamState* st = sstate(s);
+  if (st->write_op == op) st->write_op = nullptr;
+  handle_op_done(op, flags);
+  if (closing(s) || st->shutdown_req == nullptr) return;  // stream_destroy reports it
+  uv_shutdown_t* req = st->shutdown_req;
+  st->shutdown_req = nullptr;
+  st->flags &= ~kShutting;
+  if (res == 0) st->flags |= kShut;
+  req_unregister(s->loop);
+  if (req->cb != nullptr) req->cb(req, res);
+}
+
+// ---------------------------------------------------------------------------
+// Accepting
+
+void on_accept(Op* op, int32_t res, uint32_t flags);
+
+void arm_accept(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (st->in_op != nullptr || st->accepted_fd != -1 || closing(s) || !(st->flags & kServer)) return;
+  Op* op = handle_op(as_handle(s), OpCode::Accept, &on_accept);
+  op->args.fd = st->fd;
+  op->args.flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+  op->multishot = loop_state(s->loop)->driver->features().multishot_accept;
+  st->in_op = op;
+  loop_state(s->loop)->driver->prepare(op);
+}
+
+void on_accept(Op* op, int32_t res, uint32_t flags) {
+  uv_stream_t* s = stream_of(op);
+  StreamState* st = sstate(s);
+  const bool last = (flags & kOpMore) == 0;
+  if (last && st->in_op == op) st->in_op = nullptr;
+  handle_op_done(op, flags);
+  if (closing(s)) {
+    if (res >= 0) ::close(res);
+    return;
+  }
+  if (res >= 0) {
+    if (st->accepted_fd != -1) {
+      // A connection accepted after the user stopped taking them (the
+      // multishot's cancel had not landed yet): keep it for the next turn.
+      if (st->fdq == nullptr) st->fdq = new std::vector<int>();
+      st->fdq->push_back(res);
+      return;
+    }
+    st->accepted_fd = res;
+    st->connection_cb(s, 0);
+    // Not taken by uv_accept: stop accepting until it is (as libuv).
+    if (!closing(s) && st->accepted_fd != -1) cancel_op(s, st->in_op);
+  } else if (res != -ECANCELED && res != -EAGAIN && res != -EINTR && res != -ECONNABORTED) {
+    st->connection_cb(s, res);
+    // Resume from the next pending phase, not at once: a persistent error
+    // (EMFILE) must not spin inside one poll.
+    if (!closing(s) && st->in_op == nullptr) stream_schedule(s);
+    return;
+  }
+  if (!closing(s) && st->in_op == nullptr) arm_accept(s);
+}
+
+void resume_accept(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  while (!closing(s) && st->accepted_fd == -1 && st->fdq != nullptr && !st->fdq->empty()) {
+    st->accepted_fd = st->fdq->front();
+    st->fdq->erase(st->fdq->begin());
+    st->connection_cb(s, 0);
+  }
+  if (!closing(s)) arm_accept(s);
+}
+
+// ---------------------------------------------------------------------------
+
+void run_pending(uv_loop_t*, PendingWork* w) {
+  auto* st = reinterpret_cast<StreamState*>(reinterpret_cast<char*>(w) - offsetof(StreamState, pending));
+  auto* s = reinterpret_cast<uv_stream_t*>(reinterpret_cast<char*>(st) - offsetof(uv_stream_t, veloq_stream.storage));
+  if (closing(s)) return;
+  if (st->flags & kServer) {
+    resume_accept(s);
+    return;
+  }
+  if (st->connect_req != nullptr && st->write_op == nullptr && st->delayed_error != 0) {
+    // libuv reports a connect error known at uv_tcp_connect time one turn later.
+    uv_connect_t* req = st->connect_req;
+    const int err = st->delayed_error;
+    st->delayed_error = 0;
+    st->connect_req = nullptr;
+    req_unregister(s->loop);
+    if (req->cb != nullptr) req->cb(req, err);
+    if (closing(s)) return;
+    stream_flush_writes(s, UV_ECANCELED);
+  }
+  stream_write_callbacks(s);
+  if (!closing(s)) deliver_held(s);
+}
+
+bool pending_queued(StreamState* st) { return st->pending.queue.next != &st->pending.queue; }
+
+}  // namespace
+
+namespace veloq::uvc {
+
+void stream_schedule(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (!pending_queued(st)) pending_add(s->loop, &st->pending);
+}
+
+void stream_init(uv_loop_t* loop, uv_stream_t* s, uv_handle_type type) {
+  handle_init(loop, as_handle(s), type);
+  s->write_queue_size = 0;
+  s->alloc_cb = nullptr;
+  s->read_cb = nullptr;
+  StreamState* st = sstate(s);
+  std::memset(st, 0, sizeof *st);
+  st->fd = -1;
+  st->accepted_fd = -1;
+  st->write_queue.init();
+  st->write_done.init();
+  st->pending.queue.init();
+  st->pending.run = &run_pending;
+}
+
+int stream_open(uv_stream_t* s, int fd, uint32_t flags) {
+  StreamState* st = sstate(s);
+  if (st->fd != -1 && st->fd != fd) return UV_EBUSY;
+  st->flags |= flags;
+  if (s->type == UV_TCP) {
+    int on = 1;
+    if ((st->flags & kNodelay) && ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) return -errno;
+    // libuv: "TODO Use delay the user passed in" -- 60 s, as there.
+    int idle = 60;
+    if ((st->flags & kKeepalive) && (::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0 ||
+                                     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) != 0)) {
+      return -errno;
+    }
+  }
+  st->fd = fd;
+  return 0;
+}
+
+void stream_write_callbacks(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (st->write_done.empty()) return;
+  Queue pass;
+  st->write_done.move_to(&pass);
+  while (!pass.empty()) {
+    uv_write_t* req = write_of(pass.next);
+    WriteState* w = wstate(req);
+    w->queue.remove();
+    req_unregister(s->loop);
+    s->write_queue_size -= bytes_left(w);  // bytes of a failed request
+    if (w->bufs != w->small) std::free(w->bufs);
+    w->bufs = nullptr;
+    if (req->cb != nullptr) req->cb(req, w->error);
+  }
+}
+
+void stream_flush_writes(uv_stream_t* s, int err) {
+  StreamState* st = sstate(s);
+  while (!st->write_queue.empty()) finish_write(s, wstate(write_of(st->write_queue.next)), err);
+  stream_write_callbacks(s);
+}
+
+void stream_write_resume(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (st->connect_req != nullptr || closing(s)) return;
+  start_write_op(s);
+  maybe_shutdown(s);
+}
+
+void stream_listen_start(uv_stream_t* s, uv_connection_cb cb) {
+  StreamState* st = sstate(s);
+  st->connection_cb = cb;
+  if (!(st->flags & kServer)) {
+    st->flags |= kServer;
+    st->fdq = nullptr;
+  }
+  arm_accept(s);
+  handle_start(as_handle(s));
+}
+
+void stream_close(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  st->flags &= ~(kReading | kReadable | kWritable);
+  handle_stop(as_handle(s));
+  cancel_op(s, st->in_op);
+  cancel_op(s, st->write_op);
+  if (st->flags & kServer) {
+    if (st->accepted_fd != -1) ::close(st->accepted_fd);
+    st->accepted_fd = -1;
+    if (st->fdq != nullptr) {
+      for (int fd : *st->fdq) ::close(fd);
+      delete st->fdq;
+      st->fdq = nullptr;
+    }
+  } else {
+    release_held(s);
+  }
+}
+
+// uv__stream_destroy, once the stream's ops are done: the requests it still
+// has end with UV_ECANCELED (finished writes with their status), the fd
+// closes, then close_cb may run.
+void stream_destroy(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (pending_queued(st)) st->pending.queue.remove();
+  st->pending.queue.init();
+  if (st->connect_req != nullptr) {
+    uv_connect_t* req = st->connect_req;
+    st->connect_req = nullptr;
+    req_unregister(s->loop);
+    if (req->cb != nullptr) req->cb(req, UV_ECANCELED);
+  }
+  stream_flush_writes(s, UV_ECANCELED);
+  if (st->shutdown_req != nullptr) {
+    uv_shutdown_t* req = st->shutdown_req;
+    st->shutdown_req = nullptr;
+    req_unregister(s->loop);
+    if (req->cb != nullptr) req->cb(req, UV_ECANCELED);
+  }
+  // libuv leaves stdio fds open.
+  if (st->fd > STDERR_FILENO) ::close(st->fd);
+  st->fd = -1;
+}
+
+int stream_fileno(const uv_stream_t* s) { return sstate(s)->fd; }
+
+}  // namespace veloq::uvc
+
+extern "C" {
+
+size_t uv_stream_get_write_queue_size(const uv_stream_t* stream) { return stream->write_queue_size; }
+
+int uv_is_readable(const uv_stream_t* s) { return s->type == UV_TCP && (sstate(s)->flags & kReadable) != 0; }
+int uv_is_writable(const uv_stream_t* s) { return s->type == UV_TCP && (sstate(s)->flags & kWritable) != 0; }
+
+int uv_listen(uv_stream_t* stream, int backlog, uv_connection_cb cb) {
+  if (closing(stream)) return UV_EINVAL;
+  if (stream->type != UV_TCP) return UV_EINVAL;
+  return tcp_listen(reinterpret_cast<uv_tcp_t*>(stream), backlog, cb);
+}
+
+int uv_accept(uv_stream_t* server, uv_stream_t* client) {
+  StreamState* st = sstate(server);
+  if (server->type != UV_TCP || !(st->flags & kServer) || st->accepted_fd == -1) return UV_EAGAIN;
+  if (client->type != UV_TCP) return UV_EINVAL;
+  int err = stream_open(client, st->accepted_fd, kReadable | kWritable);
+  if (err != 0) {
+    ::close(st->accepted_fd);
+  } else {
+    sstate(client)->flags |= kBound;
+  }
+  st->accepted_fd = -1;
+  if (st->fdq != nullptr && !st->fdq->empty()) {
+    stream_schedule(server);
+  } else {
+    arm_accept(server);
+  }
+  return err;
+}
+
+int uv_read_start(uv_stream_t* stream, uv_alloc_cb alloc_cb, uv_read_cb read_cb) {
+  if (stream == nullptr || alloc_cb == nullptr || read_cb == nullptr) return UV_EINVAL;
+  if (stream->type != UV_TCP || closing(stream)) return UV_EINVAL;
+  StreamState* st = sstate(stream);
+  if (!(st->flags & kReadable)) return UV_ENOTCONN;
+  st->flags |= kReading;
+  st->flags &= ~kReadEof;
+  stream->alloc_cb = alloc_cb;
+  stream->read_cb = read_cb;
+  handle_start(as_handle(stream));
+  if (st->held != nullptr) {
+    stream_schedule(stream);  // held data first, from the next pending phase
+  } else {
+    arm_read(stream);
+  }
+  return 0;
+}
+
+int uv_read_stop(uv_stream_t* stream) {
+  StreamState* st = sstate(stream);
+  if (stream->type != UV_TCP || !(st->flags & kReading)) return 0;
+  st->flags &= ~kReading;
+  handle_stop(as_handle(stream));
+  // Data the cancelled recv still brings is held for the next uv_read_start.
+  cancel_op(stream, st->in_op);
+  stream->read_cb = nullptr;
+  stream->alloc_cb = nullptr;
+  return 0;
+}
+
+int uv_write(uv_write_t* req, uv_stream_t* stream, const uv_buf_t bufs[], unsigned int nbufs, uv_write_cb cb) {
+  if (req == nullptr || stream == nullptr || stream->type != UV_TCP) return UV_EINVAL;
+  if (nbufs == 0 || bufs == nullptr) return UV_EINVAL;  // libuv asserts
+  StreamState* st = sstate(stream);
+  if (st->fd < 0) return UV_EBADF;
+  if (!(st->flags & kWritable)) return UV_EPIPE;
+  // libuv: write_queue_size > 0 with an empty queue means failed requests
+  // await their callbacks; do not try inline then.
+  const bool idle = stream->write_queue_size == 0 && st->write_op == nullptr;
+  WriteState* w = wstate(req);
+  w->bufs = w->small;
+  if (nbufs > 4) {
+    w->bufs = static_cast<uv_buf_t*>(std::malloc(nbufs * sizeof(uv_buf_t)));
+    if (w->bufs == nullptr) return UV_ENOMEM;
+  }
+  std::memcpy(w->bufs, bufs, nbufs * sizeof(uv_buf_t));
+  req->type = UV_WRITE;
+  req->cb = cb;
+  req->handle = stream;
+  req->send_handle = nullptr;
+  req_register(stream->loop);
+  w->nbufs = nbufs;
+  w->index = 0;
+  w->error = 0;
+  stream->write_queue_size += bytes_left(w);
+  st->write_queue.insert_tail(&w->queue);
+  if (st->connect_req != nullptr) return 0;  // goes out once connected
+  if (idle) {
+    // As libuv's uv__write: try now; the callback runs in the next pending phase.
+    iovec iov[IOV_MAX < 64 ? IOV_MAX : 64];
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = size_t(std::min<int>(fill_iov(w, iov), int(sizeof iov / sizeof iov[0])));
+    ssize_t n;
+    do n = ::sendmsg(st->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0) {
+      if (advance(stream, w, size_t(n))) {
+        finish_write(stream, w, 0);
+        stream_schedule(stream);
+        return 0;
+      }
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+      finish_write(stream, w, -errno);
+      stream_schedule(stream);
+      return 0;
+    }
+  }
+  start_write_op(stream);
+  return 0;
+}
+
+int uv_try_write(uv_stream_t* stream, const uv_buf_t bufs[], unsigned int nbufs) {
+  if (stream == nullptr || stream->type != UV_TCP || (nbufs > 0 && bufs == nullptr)) return UV_EINVAL;
+  StreamState* st = sstate(stream);
+  if (st->connect_req != nullptr || stream->write_queue_size != 0 || st->write_op != nullptr) return UV_EAGAIN;
+  if (st->fd < 0) return UV_EBADF;
+  if (!(st->flags & kWritable)) return UV_EPIPE;
+  msghdr msg{};
+  msg.msg_iov = reinterpret_cast<iovec*>(const_cast<uv_buf_t*>(bufs));  // uv_buf_t is iovec-shaped
+  msg.msg_iovlen = std::min<unsigned>(nbufs, IOV_MAX);
+  size_t total = 0;
+  for (unsigned i = 0; i < msg.msg_iovlen; i++) total += bufs[i].len;
+  ssize_t n;
+  do n = ::sendmsg(st->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? UV_EAGAIN : -errno;
+  if (n == 0 && total != 0) return UV_EAGAIN;
+  return int(n);
+}
+
+int uv_shutdown(uv_shutdown_t* req, uv_stream_t* stream, uv_shutdown_cb cb) {
+  if (req == nullptr || stream == nullptr || stream->type != UV_TCP) return UV_EINVAL;
+  StreamState* st = sstate(stream);
+  if (!(st->flags & kWritable) || (st->flags & (kShut | kShutting)) || closing(stream)) return UV_ENOTCONN;
+  req->type = UV_SHUTDOWN;
+  req->handle = stream;
+  req->cb = cb;
+  req_register(stream->loop);
+  st->shutdown_req = req;
+  st->flags |= kShutting;
+  st->flags &= ~kWritable;
+  stream_write_resume(stream);
+  return 0;
+}
+
+}  // extern "C"
