@@ -189,8 +189,6 @@ inline bool is_closing(const uv_handle_t* h) { return hstate(h)->flags & (kClosi
 void update_time(uv_loop_t* loop);
 // Queue `w` for the next pending phase (libuv's uv__io_feed).
 void pending_add(uv_loop_t* loop, PendingWork* w);
-// Options every uv loop's driver is built with.
-DriverOptions loop_driver_options();
 void run_timers(uv_loop_t* loop);
 int next_timeout(const uv_loop_t* loop);
 void run_idle(uv_loop_t* loop);

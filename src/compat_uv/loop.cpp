@@ -121,6 +121,19 @@ int backend_timeout(const uv_loop_t* loop) {
   return next_timeout(loop);
 }
 
+// The driver of a uv loop, or null with *uv_err set (a UV_E* code). libuv
+// lets any thread run a loop, one at a time, and a loop stopped on one
+// thread may be run on another with I/O still in flight: the ring must not
+// be bound to a single submitter (DriverOptions::thread_bound).
+std::unique_ptr<veloq::Driver> make_loop_driver(int* uv_err) {
+  veloq::DriverOptions o = veloq::DriverOptions::from_env();
+  o.thread_bound = false;
+  int err = 0;
+  std::unique_ptr<veloq::Driver> d = veloq::make_driver(o, &err);
+  if (!d) *uv_err = err > 0 ? -err : (err < 0 ? err : UV_ENOMEM);
+  return d;
+}
+
 void print_handles(uv_loop_t* loop, bool only_active, FILE* stream) {
   if (loop == nullptr) loop = uv_default_loop();
   if (loop == nullptr || stream == nullptr) return;
@@ -147,14 +160,6 @@ void update_time(uv_loop_t* loop) {
 
 void pending_add(uv_loop_t* loop, PendingWork* w) { loop_state(loop)->pending_queue.insert_tail(&w->queue); }
 
-// libuv lets any thread run a loop, one at a time, and a loop stopped on one
-// thread may be run on another with I/O still in flight: the ring must not
-// be bound to a single submitter (DriverOptions::thread_bound).
-DriverOptions loop_driver_options() {
-  DriverOptions o = DriverOptions::from_env();
-  o.thread_bound = false;
-  return o;
-}
 
 void handle_init(uv_loop_t* loop, uv_handle_t* h, uv_handle_type type) {
   h->loop = loop;
@@ -199,10 +204,10 @@ int uv_loop_init(uv_loop_t* loop) {
   ls->pending_queue.init();
   loop_handle_queue(loop)->init();
   int err = 0;
-  ls->driver = veloq::make_driver(loop_driver_options(), &err);
+  ls->driver = make_loop_driver(&err);
   if (!ls->driver) {
     delete ls;
-    return err > 0 ? -err : (err < 0 ? err : UV_ENOMEM);
+    return err;
   }
   loop_state_ptr(loop) = ls;
   update_time(loop);
@@ -276,8 +281,8 @@ int uv_loop_fork(uv_loop_t* loop) {
   LoopState* ls = loop_state(loop);
   if (ls == nullptr) return UV_EINVAL;
   int err = 0;
-  std::unique_ptr<veloq::Driver> fresh = veloq::make_driver(loop_driver_options(), &err);
-  if (!fresh) return err > 0 ? -err : (err < 0 ? err : UV_ENOMEM);
+  std::unique_ptr<veloq::Driver> fresh = make_loop_driver(&err);
+  if (!fresh) return err;
   ls->driver = std::move(fresh);
   ls->backend_dirty = true;
   // A send that raced the fork is not lost: the flag survives, the next poll
