@@ -677,7 +677,21 @@ int UringDriver::poll(int64_t timeout_ns) {
   if (n > 0 || !local_.empty()) timeout_ns = 0;
   int r = 0;
   if (timeout_ns == 0) {
-    r = io_uring_submit_and_get_events(&ring_);
+    // A non-blocking poll with nothing to submit needs no io_uring_enter when
+    // completions reach the CQ by themselves: without DEFER_TASKRUN and
+    // COOP_TASKRUN the kernel runs completion task work on its own (it
+    // signals the task), so peeking the CQ in reap() sees everything an
+    // enter would. An overflow or pending task work (flagged in sq.kflags)
+    // still takes the enter. This is what keeps an idle uv_run(NOWAIT) turn
+    // syscall-free, as libuv's is when it watches no fd.
+    const bool self_posting = !feat_.defer_taskrun && !feat_.coop_taskrun;
+    const unsigned pending_flags = IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN;
+    if (self_posting && io_uring_sq_ready(&ring_) == 0 &&
+        (IO_URING_READ_ONCE(*ring_.sq.kflags) & pending_flags) == 0) {
+      r = 0;
+    } else {
+      r = io_uring_submit_and_get_events(&ring_);
+    }
   } else {
     io_uring_cqe* cqe = nullptr;
     if (timeout_ns < 0) {
