@@ -145,6 +145,9 @@ struct LoopState {
   uint32_t draining = 0;
   // fd -> the handle watching it (libuv's loop->watchers): one per fd.
   std::unordered_map<int, uv_handle_t*> fd_watchers;
+  // VELOQ_UV_LOOP_THREAD=bound: the thread the ring is bound to (the last
+  // one that ran the loop), as loop.cpp's thread serial; 0 before any run.
+  uint64_t runner = 0;
   // Declared before the driver so the driver goes first at destruction.
   OpRegistry ops;
   std::unique_ptr<Driver> driver;

@@ -17,6 +17,47 @@ using namespace veloq::uvc;
 
 namespace {
 
+// VELOQ_UV_LOOP_THREAD=bound: the program promises to run each loop on one
+// thread only, so its ring may take SINGLE_ISSUER + DEFER_TASKRUN (bound to
+// the first thread that runs it). Read once per process.
+bool loops_thread_bound() {
+  static const bool bound = [] {
+    const char* v = std::getenv("VELOQ_UV_LOOP_THREAD");
+    return v != nullptr && std::strcmp(v, "bound") == 0;
+  }();
+  return bound;
+}
+
+std::unique_ptr<veloq::Driver> make_loop_driver(int* uv_err);
+
+// A bound ring serves only the thread it was bound to. When a loop moves to
+// another thread with nothing in flight and no async handle (the one thing
+// another thread may touch, through driver->wake()), it gets a new ring,
+// bound to the new thread on first use. Otherwise it cannot move (the old
+// thread alone can reap the ops) and the poll reports EEXIST.
+// A thread's identity for that rule: unique for the process's lifetime
+// (pthread_t values and tids are reused once a thread is joined).
+uint64_t this_thread_serial() {
+  static std::atomic<uint64_t> next{1};
+  thread_local const uint64_t serial = next.fetch_add(1, std::memory_order_relaxed);
+  return serial;
+}
+
+void adopt_thread(uv_loop_t* loop) {
+  if (!loops_thread_bound()) return;
+  LoopState* ls = loop_state(loop);
+  const uint64_t self = this_thread_serial();
+  if (ls->runner == self) return;
+  if (ls->runner != 0 && ls->driver->in_flight() == 0 && ls->async_handles.empty()) {
+    int err = 0;
+    std::unique_ptr<veloq::Driver> fresh = make_loop_driver(&err);
+    if (!fresh) return;  // keep the old ring; the poll reports why it can't serve
+    ls->driver = std::move(fresh);
+    ls->backend_dirty = true;
+  }
+  ls->runner = self;
+}
+
 uv_loop_t default_loop_storage;
 uv_loop_t* default_loop_ptr = nullptr;
 
@@ -99,8 +140,11 @@ void io_poll(uv_loop_t* loop, int timeout_ms) {
   // libuv aborts when epoll_wait fails for any reason but EINTR: the loop
   // cannot make progress and spinning would hide it.
   if (r < 0 && r != -EINTR) {
-    std::fprintf(stderr, "veloq: uv loop %p: driver poll failed: %s\n", static_cast<void*>(loop),
-                 std::strerror(-r));
+    std::fprintf(stderr, "veloq: uv loop %p: driver poll failed: %s%s\n", static_cast<void*>(loop),
+                 std::strerror(-r),
+                 r == -EEXIST && loops_thread_bound()
+                     ? " (VELOQ_UV_LOOP_THREAD=bound, but this loop ran on another thread before)"
+                     : "");
     std::abort();
   }
   if (measure) ls->idle_time_ns += uv_hrtime() - t0;
@@ -123,11 +167,12 @@ int backend_timeout(const uv_loop_t* loop) {
 
 // The driver of a uv loop, or null with *uv_err set (a UV_E* code). libuv
 // lets any thread run a loop, one at a time, and a loop stopped on one
-// thread may be run on another with I/O still in flight: the ring must not
-// be bound to a single submitter (DriverOptions::thread_bound).
+// thread may be run on another with I/O still in flight: by default the ring
+// is not bound to a single submitter (DriverOptions::thread_bound; divergence
+// i in docs/ARCHITECTURE.md says what that costs and why it is the default).
 std::unique_ptr<veloq::Driver> make_loop_driver(int* uv_err) {
   veloq::DriverOptions o = veloq::DriverOptions::from_env();
-  o.thread_bound = false;
+  o.thread_bound = loops_thread_bound();
   int err = 0;
   std::unique_ptr<veloq::Driver> d = veloq::make_driver(o, &err);
   if (!d) *uv_err = err > 0 ? -err : (err < 0 ? err : UV_ENOMEM);
@@ -326,6 +371,7 @@ void uv_print_all_handles(uv_loop_t* loop, FILE* stream) { print_handles(loop, f
 void uv_print_active_handles(uv_loop_t* loop, FILE* stream) { print_handles(loop, true, stream); }
 
 int uv_run(uv_loop_t* loop, uv_run_mode mode) {
+  adopt_thread(loop);
   bool r = loop_alive(loop);
   if (!r) update_time(loop);
   while (r && loop->stop_flag == 0) {
