@@ -1313,6 +1313,62 @@ static void test_udp_send_and_recv6(void** state) {
   finish_loop();
 }
 
+
+/* libuv: a datagram too big for UDP -- uv_udp_send reports UV_EMSGSIZE
+ * through send_cb (from the next loop turn), uv_udp_try_send returns it */
+static void test_udp_send_too_big(void** state) {
+  struct sockaddr_in a;
+  uv_udp_send_t r;
+  static char big[70000];
+  uv_buf_t b = uv_buf_init(big, sizeof big);
+  (void)state;
+  setup_loop();
+  reset_sends();
+  a = addr4("127.0.0.1", bind_server(&srv, &srx));
+  assert_int_equal(uv_udp_init(&loop, &cli), 0);
+  assert_int_equal(uv_udp_try_send(&cli, &b, 1, (const struct sockaddr*)&a), UV_EMSGSIZE);
+  assert_int_equal(uv_udp_send(&r, &cli, &b, 1, (const struct sockaddr*)&a, on_send), 0);
+  assert_int_equal(send_cbs, 0);
+  assert_int_equal(cli.send_queue_size, sizeof big);
+  run_until(&send_cbs, 1);
+  assert_int_equal(send_last_status, UV_EMSGSIZE);
+  assert_int_equal(cli.send_queue_size, 0);
+  assert_int_equal(cli.send_queue_count, 0);
+  uv_close((uv_handle_t*)&srv, NULL);
+  uv_close((uv_handle_t*)&cli, NULL);
+  finish_loop();
+  assert_int_equal(srx.datagrams, 0);
+}
+
+/* libuv: uv_udp_open takes AF_UNIX datagram sockets too; a connected
+ * socketpair end is known as connected */
+static void test_udp_open_unix_dgram(void** state) {
+  int sv[2];
+  uv_udp_send_t r;
+  uv_buf_t b = uv_buf_init("UNIX", 4);
+  (void)state;
+  setup_loop();
+  reset_sends();
+  assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+  assert_int_equal(uv_udp_init(&loop, &srv), 0);
+  assert_int_equal(uv_udp_open(&srv, sv[0]), 0);
+  assert_int_equal(uv_udp_init(&loop, &cli), 0);
+  assert_int_equal(uv_udp_open(&cli, sv[1]), 0);
+  memset(&srx, 0, sizeof srx);
+  rx_start(&srv, &srx);
+  assert_int_equal(uv_udp_send(&r, &cli, &b, 1, NULL, on_send), 0);
+  assert_int_equal(uv_udp_try_send(&cli, &b, 1, NULL), UV_EAGAIN); /* queued */
+  run_until(&send_cbs, 1);
+  assert_int_equal(send_last_status, 0);
+  assert_int_equal(uv_udp_try_send(&cli, &b, 1, NULL), 4);
+  run_until(&srx.datagrams, 2);
+  assert_memory_equal(srx.last, "UNIX", 4);
+  assert_int_equal(srx.from.ss_family, AF_UNSPEC); /* an unnamed sender: an empty address, not NULL */
+  uv_close((uv_handle_t*)&srv, NULL);
+  uv_close((uv_handle_t*)&cli, NULL);
+  finish_loop();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_udp_send_and_recv),
@@ -1354,6 +1410,8 @@ int main(void) {
       cmocka_unit_test(test_udp_getsockname),
       cmocka_unit_test(test_udp_recv_autobind),
       cmocka_unit_test(test_udp_send_in_send_cb),
+      cmocka_unit_test(test_udp_send_too_big),
+      cmocka_unit_test(test_udp_open_unix_dgram),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
