@@ -178,11 +178,11 @@ static void run_until(int* counter, int value) {
 
 static int send_cbs;
 static int send_last_status;
-static int send_statuses[64];
-static int send_order[64];
+static int send_statuses[256];
+static int send_order[256];
 static void on_send(uv_udp_send_t* req, int status) {
-  send_order[send_cbs % 64] = (int)(intptr_t)req->data;
-  send_statuses[send_cbs % 64] = status;
+  send_order[send_cbs % 256] = (int)(intptr_t)req->data;
+  send_statuses[send_cbs % 256] = status;
   send_cbs++;
   send_last_status = status;
 }
@@ -856,7 +856,7 @@ static void test_udp_send_many_bufs(void** state) {
 static void test_udp_send_queue_order(void** state) {
   struct sockaddr_in a;
   static uv_udp_send_t reqs[50];
-  static char payload[50][8];
+  static char payload[50][16];
   uv_buf_t b;
   size_t queued = 0;
   (void)state;
@@ -1369,6 +1369,89 @@ static void test_udp_open_unix_dgram(void** state) {
   finish_loop();
 }
 
+/* libuv: a full socket (AF_UNIX datagram pair, nobody reading) holds the
+ * queue back; it drains in order once the peer reads. Exercises sends that
+ * wait for the socket (libuv's POLLOUT, Veloq's SendMsg op). */
+static uv_udp_send_t bp_reqs[200];
+static char bp_data[200][16];
+static int bp_order_ok;
+static int bp_next_expected;
+static void bp_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const struct sockaddr* addr, unsigned flags) {
+  char want[16];
+  if (nread > 0 && addr != NULL) {
+    snprintf(want, sizeof want, "d%03d", bp_next_expected++);
+    if (nread != 4 || memcmp(buf->base, want, 4) != 0) bp_order_ok = 0;
+  }
+  rx_recv(h, nread, buf, addr, flags);
+}
+
+static void fill_unix_pair(int sv[2], int count) {
+  uv_buf_t b;
+  int small = 4096;
+  assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+  /* a send buffer of a few datagrams: the queue fills at once */
+  assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+  assert_int_equal(uv_udp_init(&loop, &srv), 0);
+  assert_int_equal(uv_udp_open(&srv, sv[0]), 0);
+  assert_int_equal(uv_udp_init(&loop, &cli), 0);
+  assert_int_equal(uv_udp_open(&cli, sv[1]), 0);
+  for (int i = 0; i < count; i++) {
+    snprintf(bp_data[i], sizeof bp_data[i], "d%03d", i);
+    b = uv_buf_init(bp_data[i], 4);
+    bp_reqs[i].data = (void*)(intptr_t)(i + 1);
+    assert_int_equal(uv_udp_send(&bp_reqs[i], &cli, &b, 1, NULL, on_send), 0);
+  }
+  for (int i = 0; i < 20; i++) uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+static void test_udp_send_backpressure(void** state) {
+  int sv[2];
+  (void)state;
+  setup_loop();
+  reset_sends();
+  fill_unix_pair(sv, 200);
+  assert_true(send_cbs > 0);
+  assert_true(send_cbs < 200); /* the peer's queue is full */
+  assert_int_equal(cli.send_queue_count, (size_t)(200 - send_cbs));
+  assert_int_equal(cli.send_queue_size, (size_t)(4 * (200 - send_cbs)));
+  memset(&srx, 0, sizeof srx);
+  bp_order_ok = 1;
+  bp_next_expected = 0;
+  srv.data = &srx;
+  assert_int_equal(uv_udp_recv_start(&srv, rx_alloc, bp_recv), 0);
+  run_until(&srx.datagrams, 200);
+  run_until(&send_cbs, 200);
+  assert_int_equal(bp_order_ok, 1);
+  for (int i = 0; i < 200; i++) assert_int_equal(send_order[i], i + 1);
+  for (int i = 0; i < 200; i++) assert_int_equal(send_statuses[i], 0);
+  assert_int_equal(cli.send_queue_count, 0);
+  uv_close((uv_handle_t*)&srv, NULL);
+  uv_close((uv_handle_t*)&cli, NULL);
+  finish_loop();
+}
+
+/* libuv: closing a handle whose sends wait for a full socket -- each
+ * waiting request gets UV_ECANCELED, in order, before close_cb */
+static void test_udp_close_blocked_sends(void** state) {
+  int sv[2];
+  int sent_before;
+  (void)state;
+  setup_loop();
+  reset_sends();
+  closes = 0;
+  fill_unix_pair(sv, 100);
+  sent_before = send_cbs;
+  assert_true(sent_before < 100);
+  uv_close((uv_handle_t*)&cli, cancel_on_close);
+  run_until(&closes, 1);
+  assert_int_equal(cancel_close_seen_sends, 100);
+  for (int i = 0; i < 100; i++) assert_int_equal(send_order[i], i + 1);
+  for (int i = sent_before; i < 100; i++) assert_int_equal(send_statuses[i], UV_ECANCELED);
+  assert_int_equal(loop.active_reqs.count, 0);
+  uv_close((uv_handle_t*)&srv, NULL);
+  finish_loop();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_udp_send_and_recv),
@@ -1412,6 +1495,8 @@ int main(void) {
       cmocka_unit_test(test_udp_send_in_send_cb),
       cmocka_unit_test(test_udp_send_too_big),
       cmocka_unit_test(test_udp_open_unix_dgram),
+      cmocka_unit_test(test_udp_send_backpressure),
+      cmocka_unit_test(test_udp_close_blocked_sends),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
