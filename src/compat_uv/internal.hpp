@@ -219,5 +219,9 @@ int poll_fileno(const uv_poll_t* h);
 void stream_close(uv_stream_t* s);
 void stream_destroy(uv_stream_t* s);
 int stream_fileno(const uv_stream_t* s);
+// UDP (udp.cpp): uv_close's part, the closing-phase part before close_cb, uv_fileno's.
+void udp_close(uv_udp_t* h);
+void udp_destroy(uv_udp_t* h);
+int udp_fileno(const uv_udp_t* h);
 
 }  // namespace veloq::uvc

@@ -88,9 +88,6 @@ VELOQ_UV_ENOSYS(uv_write2, uv_write_t*, uv_stream_t*, const uv_buf_t[], unsigned
 VELOQ_UV_ENOSYS(uv_try_write2, uv_stream_t*, const uv_buf_t[], unsigned int, uv_stream_t*)
 VELOQ_UV_ENOSYS(uv_stream_set_blocking, uv_stream_t*, int)
 
-// tcp
-VELOQ_UV_ENOSYS(uv_socketpair, int, int, uv_os_sock_t[2], int, int)
-
 // pipe
 VELOQ_UV_ENOSYS(uv_pipe, uv_file[2], int, int)
 VELOQ_UV_ENOSYS(uv_pipe_init, uv_loop_t*, uv_pipe_t*, int)
@@ -120,34 +117,6 @@ int uv_tty_reset_mode(void) { return 0; }
 // Windows only; as Linux libuv (src/unix/tty.c).
 void uv_tty_set_vterm_state(uv_tty_vtermstate_t) {}
 int uv_tty_get_vterm_state(uv_tty_vtermstate_t*) { return UV_ENOTSUP; }
-
-// udp
-VELOQ_UV_ENOSYS(uv_udp_init, uv_loop_t*, uv_udp_t*)
-VELOQ_UV_ENOSYS(uv_udp_init_ex, uv_loop_t*, uv_udp_t*, unsigned int)
-VELOQ_UV_ENOSYS(uv_udp_open, uv_udp_t*, uv_os_sock_t)
-VELOQ_UV_ENOSYS(uv_udp_bind, uv_udp_t*, const struct sockaddr*, unsigned int)
-VELOQ_UV_ENOSYS(uv_udp_connect, uv_udp_t*, const struct sockaddr*)
-VELOQ_UV_ENOSYS(uv_udp_getpeername, const uv_udp_t*, struct sockaddr*, int*)
-VELOQ_UV_ENOSYS(uv_udp_getsockname, const uv_udp_t*, struct sockaddr*, int*)
-VELOQ_UV_ENOSYS(uv_udp_set_membership, uv_udp_t*, const char*, const char*, uv_membership)
-VELOQ_UV_ENOSYS(uv_udp_set_source_membership, uv_udp_t*, const char*, const char*, const char*, uv_membership)
-VELOQ_UV_ENOSYS(uv_udp_set_multicast_loop, uv_udp_t*, int)
-VELOQ_UV_ENOSYS(uv_udp_set_multicast_ttl, uv_udp_t*, int)
-VELOQ_UV_ENOSYS(uv_udp_set_multicast_interface, uv_udp_t*, const char*)
-VELOQ_UV_ENOSYS(uv_udp_set_broadcast, uv_udp_t*, int)
-VELOQ_UV_ENOSYS(uv_udp_set_ttl, uv_udp_t*, int)
-VELOQ_UV_ENOSYS(uv_udp_send, uv_udp_send_t*, uv_udp_t*, const uv_buf_t[], unsigned int, const struct sockaddr*, uv_udp_send_cb)
-VELOQ_UV_ENOSYS(uv_udp_try_send, uv_udp_t*, const uv_buf_t[], unsigned int, const struct sockaddr*)
-VELOQ_UV_ENOSYS(uv_udp_recv_start, uv_udp_t*, uv_alloc_cb, uv_udp_recv_cb)
-VELOQ_UV_ENOSYS(uv_udp_recv_stop, uv_udp_t*)
-// Documented as 1 or 0, no error value: no Veloq udp handle uses recvmmsg.
-int uv_udp_using_recvmmsg(const uv_udp_t*) { return 0; }
-size_t uv_udp_get_send_queue_size(const uv_udp_t* handle) { return handle->send_queue_size; }
-size_t uv_udp_get_send_queue_count(const uv_udp_t* handle) { return handle->send_queue_count; }
-
-// handle fds and socket buffers
-VELOQ_UV_ENOSYS(uv_send_buffer_size, uv_handle_t*, int*)
-VELOQ_UV_ENOSYS(uv_recv_buffer_size, uv_handle_t*, int*)
 
 // ===== issue 6: fs, threadpool, dns, process, signal, fs_event, fs_poll, ====
 // =====          system info, dl, process title, random ====================
