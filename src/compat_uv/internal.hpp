@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <cstddef>
 #include <tuple>
 #include <unordered_map>
@@ -119,6 +120,16 @@ struct TimerLess {
   }
 };
 
+// Threadpool results for one loop (threadpool.cpp): pool threads append
+// finished WorkItems under `mu` and wake the driver; the poll phase runs
+// their done callbacks (libuv's loop->wq, wq_mutex and wq_async).
+struct WorkDoneQueue {
+  std::mutex mu;
+  Queue items;
+  std::atomic<bool> pending{false};
+  WorkDoneQueue() { items.init(); }
+};
+
 struct LoopState {
   uint64_t time_ms = 0;
   uint64_t timer_counter = 0;
@@ -145,6 +156,7 @@ struct LoopState {
   uint32_t draining = 0;
   // fd -> the handle watching it (libuv's loop->watchers): one per fd.
   std::unordered_map<int, uv_handle_t*> fd_watchers;
+  WorkDoneQueue work_done;
   // Declared before the driver so the driver goes first at destruction.
   OpRegistry ops;
   std::unique_ptr<Driver> driver;
@@ -216,5 +228,8 @@ int poll_fileno(const uv_poll_t* h);
 void stream_close(uv_stream_t* s);
 void stream_destroy(uv_stream_t* s);
 int stream_fileno(const uv_stream_t* s);
+
+// uv_library_shutdown's part of the process title (proctitle.cpp).
+void process_title_cleanup();
 
 }  // namespace veloq::uvc
