@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -48,7 +49,9 @@ struct Pool {
 
 // Heap-allocated and re-created in a forked child (the parent's threads do
 // not exist there and its mutex may be held), as libuv resets its once.
-Pool* g_pool = nullptr;
+// Atomic: uv_cancel reads it without going through the once (it must not
+// start a pool), possibly on another loop's thread than the one that did.
+std::atomic<Pool*> g_pool{nullptr};
 pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 // Stands in for work() of a cancelled item (never called).
@@ -121,7 +124,8 @@ void worker_main(Pool* p) {
 }
 
 void reset_in_child() {
-  g_pool = nullptr;  // the parent's: its threads are gone, leak it (libuv does)
+  // The parent's pool: its threads are gone here; leak it (libuv does too).
+  g_pool.store(nullptr, std::memory_order_relaxed);
   g_once = PTHREAD_ONCE_INIT;
 }
 
@@ -143,12 +147,12 @@ void start_pool() {
       std::abort();
     }
   }
-  g_pool = p;
+  g_pool.store(p, std::memory_order_release);
 }
 
 Pool* pool() {
   pthread_once(&g_once, start_pool);
-  return g_pool;
+  return g_pool.load(std::memory_order_acquire);
 }
 
 }  // namespace
@@ -171,8 +175,8 @@ void work_submit(uv_loop_t* loop, WorkItem* w, WorkKind kind, void (*work)(WorkI
 }
 
 int work_cancel(WorkItem* w) {
-  if (w->loop == nullptr || g_pool == nullptr) return UV_EBUSY;  // never submitted
-  Pool* p = g_pool;
+  Pool* p = g_pool.load(std::memory_order_acquire);
+  if (w->loop == nullptr || p == nullptr) return UV_EBUSY;  // never submitted
   LoopState* ls = loop_state(w->loop);
   bool cancelled;
   {
@@ -208,7 +212,7 @@ void run_work_done(uv_loop_t* loop) {
 }
 
 void threadpool_shutdown() {
-  Pool* p = g_pool;
+  Pool* p = g_pool.load(std::memory_order_acquire);
   if (p == nullptr) return;
   {
     std::lock_guard<std::mutex> lk(p->mu);
