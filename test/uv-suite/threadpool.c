@@ -532,6 +532,53 @@ static void test_threadpool_library_shutdown(void** state) {
   assert_int_equal(child_pool_run("3", 3, 1), 0);
 }
 
+/* ---- which phase ------------------------------------------------------------------ */
+
+static char phase_log[256];
+static int phase_n;
+static uv_prepare_t phase_prepare;
+static uv_check_t phase_check;
+static void phase_note(char c) {
+  if (phase_n < (int)sizeof phase_log - 1) phase_log[phase_n++] = c;
+}
+static void phase_prepare_cb(uv_prepare_t* h) { (void)h, phase_note('P'); }
+static void phase_check_cb(uv_check_t* h) {
+  (void)h;
+  phase_note('C');
+  if (strchr(phase_log, 'W') != NULL) {
+    uv_close((uv_handle_t*)&phase_prepare, NULL);
+    uv_close((uv_handle_t*)&phase_check, NULL);
+  }
+}
+static void phase_after_cb(uv_work_t* req, int status) {
+  (void)req;
+  assert_int_equal(status, 0);
+  phase_note('W');
+}
+
+/* upstream: none (libuv reports work from the poll phase: after prepare
+ * handles, before check handles of the same loop iteration) */
+static void test_threadpool_after_work_in_poll_phase(void** state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_work_t req;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  phase_n = 0;
+  memset(phase_log, 0, sizeof phase_log);
+  assert_int_equal(uv_prepare_init(&loop, &phase_prepare), 0);
+  assert_int_equal(uv_prepare_start(&phase_prepare, phase_prepare_cb), 0);
+  assert_int_equal(uv_check_init(&loop, &phase_check), 0);
+  assert_int_equal(uv_check_start(&phase_check, phase_check_cb), 0);
+  assert_int_equal(uv_queue_work(&loop, &req, plain_work_cb, phase_after_cb), 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  const char* w = strchr(phase_log, 'W');
+  assert_non_null(w);
+  assert_ptr_equal(strrchr(phase_log, 'W'), w); /* once */
+  assert_true(w > phase_log && w[-1] == 'P');   /* after this iteration's prepare */
+  assert_int_equal(w[1], 'C');                  /* before its check */
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_threadpool_queue_work_simple),
@@ -552,6 +599,7 @@ int main(void) {
       cmocka_unit_test(test_threadpool_concurrency),
       cmocka_unit_test(test_threadpool_size_from_env),
       cmocka_unit_test(test_threadpool_library_shutdown),
+      cmocka_unit_test(test_threadpool_after_work_in_poll_phase),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
