@@ -24,6 +24,7 @@ int take_dlerror(uv_lib_t* lib) {
 extern "C" {
 
 int uv_dlopen(const char* filename, uv_lib_t* lib) {
+  if (lib == nullptr) return UV_EINVAL;  // libuv would crash
   dlerror();  // clear a stale error
   lib->errmsg = nullptr;
   lib->handle = dlopen(filename, RTLD_LAZY);
@@ -31,6 +32,7 @@ int uv_dlopen(const char* filename, uv_lib_t* lib) {
 }
 
 void uv_dlclose(uv_lib_t* lib) {
+  if (lib == nullptr) return;
   uv_free(lib->errmsg);
   lib->errmsg = nullptr;
   if (lib->handle != nullptr) {
@@ -40,11 +42,14 @@ void uv_dlclose(uv_lib_t* lib) {
 }
 
 int uv_dlsym(uv_lib_t* lib, const char* name, void** ptr) {
+  if (lib == nullptr || name == nullptr || ptr == nullptr) return UV_EINVAL;  // libuv would crash
   dlerror();
   *ptr = dlsym(lib->handle, name);
   return *ptr != nullptr ? 0 : take_dlerror(lib);
 }
 
-const char* uv_dlerror(const uv_lib_t* lib) { return lib->errmsg != nullptr ? lib->errmsg : "no error"; }
+const char* uv_dlerror(const uv_lib_t* lib) {
+  return lib != nullptr && lib->errmsg != nullptr ? lib->errmsg : "no error";
+}
 
 }  // extern "C"

@@ -277,6 +277,7 @@ extern "C" {
 int uv_getaddrinfo(uv_loop_t* loop, uv_getaddrinfo_t* req, uv_getaddrinfo_cb cb, const char* hostname,
                    const char* service, const struct addrinfo* hints) {
   if (req == nullptr || (hostname == nullptr && service == nullptr)) return UV_EINVAL;
+  if (loop == nullptr) return UV_EINVAL;  // libuv would crash
   char ascii[256];
   if (hostname != nullptr) {
     if (int rc = idna_to_ascii(hostname, hostname + std::strlen(hostname), ascii, ascii + sizeof ascii); rc < 0)
@@ -326,7 +327,7 @@ void uv_freeaddrinfo(struct addrinfo* ai) {
 
 int uv_getnameinfo(uv_loop_t* loop, uv_getnameinfo_t* req, uv_getnameinfo_cb cb, const struct sockaddr* addr,
                    int flags) {
-  if (req == nullptr || addr == nullptr) return UV_EINVAL;
+  if (req == nullptr || addr == nullptr || loop == nullptr) return UV_EINVAL;
   GniState* st = gni_state(req);
   if (addr->sa_family == AF_INET)
     std::memcpy(&st->addr, addr, sizeof(sockaddr_in));

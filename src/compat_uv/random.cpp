@@ -80,6 +80,7 @@ int uv_random(uv_loop_t* loop, uv_random_t* req, void* buf, size_t buflen, unsig
   if (buflen > 0x7FFFFFFFu) return UV_E2BIG;
   if (flags != 0) return UV_EINVAL;
   if (cb == nullptr) return fill_random(buf, buflen);
+  if (loop == nullptr || req == nullptr) return UV_EINVAL;  // libuv would crash
   req->type = UV_RANDOM;
   req_register(loop);
   req->loop = loop;

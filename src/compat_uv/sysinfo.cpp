@@ -232,6 +232,7 @@ int uv_os_unsetenv(const char* name) {
 // One uv_strdup per entry: name and value share it (the '=' becomes NUL).
 // Entries without '=' are skipped, as libuv does.
 int uv_os_environ(uv_env_item_t** envitems, int* count) {
+  if (envitems == nullptr || count == nullptr) return UV_EINVAL;  // libuv would crash
   *envitems = nullptr;
   *count = 0;
   size_t n = 0;
@@ -332,6 +333,7 @@ int uv_cwd(char* buffer, size_t* size) {
 }
 
 int uv_chdir(const char* dir) {
+  if (dir == nullptr) return UV_EINVAL;  // libuv would pass it to chdir(2)
   if (chdir(dir) != 0) return -errno;
   return 0;
 }
@@ -399,6 +401,7 @@ uv_pid_t uv_os_getppid(void) { return getppid(); }
 // ---- CPUs -------------------------------------------------------------------
 
 int uv_cpu_info(uv_cpu_info_t** cpu_infos, int* count) {
+  if (cpu_infos == nullptr || count == nullptr) return UV_EINVAL;  // libuv would crash
   *cpu_infos = nullptr;
   *count = 0;
   FILE* stat = std::fopen("/proc/stat", "re");
@@ -442,6 +445,7 @@ unsigned int uv_available_parallelism(void) {
 
 // libuv 1.44 on Linux: /proc/loadavg, else sysinfo(2); untouched if both fail.
 void uv_loadavg(double avg[3]) {
+  if (avg == nullptr) return;
   char buf[128];
   if (slurp("/proc/loadavg", buf, sizeof buf) == 0 &&
       std::sscanf(buf, "%lf %lf %lf", &avg[0], &avg[1], &avg[2]) == 3)
@@ -454,6 +458,7 @@ void uv_loadavg(double avg[3]) {
 // ---- network interfaces ------------------------------------------------------
 
 int uv_interface_addresses(uv_interface_address_t** addresses, int* count) {
+  if (addresses == nullptr || count == nullptr) return UV_EINVAL;  // libuv would crash
   *addresses = nullptr;
   *count = 0;
   struct ifaddrs* addrs;
@@ -519,6 +524,7 @@ void uv_free_interface_addresses(uv_interface_address_t* addresses, int count) {
 
 // The 24th field of /proc/self/stat (resident pages), in bytes.
 int uv_resident_set_memory(size_t* rss) {
+  if (rss == nullptr) return UV_EINVAL;  // libuv would crash
   char buf[1024];
   if (int err = slurp("/proc/self/stat", buf, sizeof buf); err != 0) return err;
   // Field 2 is "(comm)" and comm may hold spaces: count from its ')'.
@@ -539,6 +545,7 @@ int uv_resident_set_memory(size_t* rss) {
 
 // /proc/uptime (right under containers), else CLOCK_BOOTTIME in whole seconds.
 int uv_uptime(double* uptime) {
+  if (uptime == nullptr) return UV_EINVAL;  // libuv would crash
   char buf[128];
   if (slurp("/proc/uptime", buf, sizeof buf) == 0 && std::sscanf(buf, "%lf", uptime) == 1) return 0;
   struct timespec now;
@@ -572,6 +579,7 @@ uint64_t uv_get_constrained_memory(void) {
 }
 
 int uv_getrusage(uv_rusage_t* rusage) {
+  if (rusage == nullptr) return UV_EINVAL;  // libuv would crash
   struct rusage u;
   if (getrusage(RUSAGE_SELF, &u) != 0) return -errno;
   rusage->ru_utime.tv_sec = u.ru_utime.tv_sec;

@@ -251,6 +251,7 @@ extern "C" {
 
 int uv_queue_work(uv_loop_t* loop, uv_work_t* req, uv_work_cb work_cb, uv_after_work_cb after_work_cb) {
   if (work_cb == nullptr) return UV_EINVAL;
+  if (loop == nullptr || req == nullptr) return UV_EINVAL;  // libuv would crash
   req->type = UV_WORK;
   req_register(loop);
   req->loop = loop;
