@@ -132,14 +132,12 @@ int uv_cancel(uv_req_t* req) {
   if (req == nullptr) return UV_EINVAL;
   switch (req->type) {
     case UV_FS: return UV_EBUSY;  // uv_fs_* requests are not on the threadpool yet
-    case UV_WORK: return work_cancel(reinterpret_cast<WorkItem*>(reinterpret_cast<uv_work_t*>(req)->veloq_work.storage));
+    case UV_WORK: return work_cancel(work_item(reinterpret_cast<uv_work_t*>(req)->veloq_work.storage));
     case UV_GETADDRINFO:
-      return work_cancel(
-          reinterpret_cast<WorkItem*>(reinterpret_cast<uv_getaddrinfo_t*>(req)->veloq_getaddrinfo.storage));
+      return work_cancel(work_item(reinterpret_cast<uv_getaddrinfo_t*>(req)->veloq_getaddrinfo.storage));
     case UV_GETNAMEINFO:
-      return work_cancel(
-          reinterpret_cast<WorkItem*>(reinterpret_cast<uv_getnameinfo_t*>(req)->veloq_getnameinfo.storage));
-    case UV_RANDOM: return work_cancel(reinterpret_cast<WorkItem*>(&reinterpret_cast<uv_random_t*>(req)->work_req));
+      return work_cancel(work_item(reinterpret_cast<uv_getnameinfo_t*>(req)->veloq_getnameinfo.storage));
+    case UV_RANDOM: return work_cancel(work_item(&reinterpret_cast<uv_random_t*>(req)->work_req));
     default: return UV_EINVAL;
   }
 }

@@ -35,6 +35,10 @@ struct WorkItem {
 };
 static_assert(sizeof(WorkItem) == sizeof(struct uv__work));
 
+// The WorkItem a request keeps at the start of `storage` (its private
+// storage, or uv_random_t's work_req).
+inline WorkItem* work_item(void* storage) { return static_cast<WorkItem*>(storage); }
+
 // Queue `w` for a pool thread. Loop thread only. Never fails: if no thread
 // can be started the process aborts, as libuv does.
 void work_submit(uv_loop_t* loop, WorkItem* w, WorkKind kind, void (*work)(WorkItem*),
