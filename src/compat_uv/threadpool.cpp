@@ -75,8 +75,9 @@ void deliver(WorkItem* w, void (*work_state)(WorkItem*)) {
   std::lock_guard<std::mutex> lk(ls->work_done.mu);
   w->work = work_state;
   ls->work_done.items.insert_tail(&w->wq);
-  ls->work_done.pending.store(true, std::memory_order_release);
-  ls->driver->wake();
+  // One wake per batch: while `pending` is set the loop has been woken and
+  // has not drained yet (it clears the flag under this mutex when it does).
+  if (!ls->work_done.pending.exchange(true, std::memory_order_acq_rel)) ls->driver->wake();
 }
 
 void worker_main(Pool* p) {

@@ -4,6 +4,7 @@
  * test-threadpool-cancel.c does), so the requests queued after them are
  * certainly still waiting when uv_cancel runs. */
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -579,6 +580,44 @@ static void test_threadpool_after_work_in_poll_phase(void** state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* ---- embedding ------------------------------------------------------------------- */
+
+static void slow_work_cb(uv_work_t* req) {
+  (void)req;
+  uv_sleep(30); /* the embedder is asleep on the backend fd by then */
+}
+
+/* follows libuv test-embed.c (an embedder sleeping on uv_backend_fd with
+ * uv_backend_timeout wakes up when the threadpool finishes, and never spins) */
+static void test_threadpool_embed_backend_fd(void** state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_work_t reqs[3];
+  assert_int_equal(uv_loop_init(&loop), 0);
+  many_after = 0;
+  for (int i = 0; i < 3; i++) assert_int_equal(uv_queue_work(&loop, &reqs[i], slow_work_cb, many_after_cb), 0);
+  int turns = 0;
+  int blocked = 0; /* sleeps that lasted until the fd was readable */
+  while (uv_loop_alive(&loop) && turns < 1000) {
+    int timeout = uv_backend_timeout(&loop);
+    struct pollfd p = {uv_backend_fd(&loop), POLLIN, 0};
+    int r;
+    /* bounded: a missed wake-up fails the case instead of hanging it */
+    do r = poll(&p, 1, timeout < 0 || timeout > 5000 ? 5000 : timeout);
+    while (r < 0);
+    if (timeout != 0) {
+      assert_int_equal(r, 1); /* woken by the pool, not by the 5 s guard */
+      blocked++;
+    }
+    uv_run(&loop, UV_RUN_NOWAIT);
+    turns++;
+  }
+  assert_int_equal(many_after, 3);
+  assert_true(blocked >= 1);
+  assert_true(turns < 100); /* no spinning while the work runs */
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_threadpool_queue_work_simple),
@@ -600,6 +639,7 @@ int main(void) {
       cmocka_unit_test(test_threadpool_size_from_env),
       cmocka_unit_test(test_threadpool_library_shutdown),
       cmocka_unit_test(test_threadpool_after_work_in_poll_phase),
+      cmocka_unit_test(test_threadpool_embed_backend_fd),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
