@@ -2,6 +2,7 @@
 #include <cstdlib>
 
 #include "compat_uv/internal.hpp"
+#include "compat_uv/threadpool.hpp"
 
 using namespace veloq::uvc;
 
@@ -126,18 +127,18 @@ const char* uv_req_type_name(uv_req_type type) {
 }
 
 // libuv cancels only requests waiting in its threadpool (fs, work, DNS,
-// random); everything else is UV_EINVAL. The threadpool arrives with issue 6:
-// until then no such request can have been queued (their submit functions
-// return UV_ENOSYS), and a request that is not queued cannot be cancelled,
-// which libuv reports as UV_EBUSY.
+// random); everything else is UV_EINVAL. A request a pool thread has picked
+// up (or finished) is UV_EBUSY (threadpool.cpp).
 int uv_cancel(uv_req_t* req) {
   if (req == nullptr) return UV_EINVAL;
   switch (req->type) {
-    case UV_FS:
-    case UV_WORK:
+    case UV_FS: return UV_EBUSY;  // uv_fs_* requests are not on the threadpool yet
+    case UV_WORK: return work_cancel(work_item(reinterpret_cast<uv_work_t*>(req)->veloq_work.storage));
     case UV_GETADDRINFO:
+      return work_cancel(work_item(reinterpret_cast<uv_getaddrinfo_t*>(req)->veloq_getaddrinfo.storage));
     case UV_GETNAMEINFO:
-    case UV_RANDOM: return UV_EBUSY;
+      return work_cancel(work_item(reinterpret_cast<uv_getnameinfo_t*>(req)->veloq_getnameinfo.storage));
+    case UV_RANDOM: return work_cancel(work_item(&reinterpret_cast<uv_random_t*>(req)->work_req));
     default: return UV_EINVAL;
   }
 }

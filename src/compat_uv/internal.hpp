@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <cstddef>
 #include <tuple>
 #include <unordered_map>
@@ -119,6 +120,16 @@ struct TimerLess {
   }
 };
 
+// Threadpool results for one loop (threadpool.cpp): pool threads append
+// finished WorkItems under `mu` and wake the driver; the poll phase runs
+// their done callbacks (libuv's loop->wq, wq_mutex and wq_async).
+struct WorkDoneQueue {
+  std::mutex mu;
+  Queue items;
+  std::atomic<bool> pending{false};
+  WorkDoneQueue() { items.init(); }
+};
+
 struct LoopState {
   uint64_t time_ms = 0;
   uint64_t timer_counter = 0;
@@ -148,6 +159,7 @@ struct LoopState {
   // VELOQ_UV_LOOP_THREAD=bound: the thread the ring is bound to (the last
   // one that ran the loop), as loop.cpp's thread serial; 0 before any run.
   uint64_t runner = 0;
+  WorkDoneQueue work_done;
   // Declared before the driver so the driver goes first at destruction.
   OpRegistry ops;
   std::unique_ptr<Driver> driver;
@@ -223,5 +235,8 @@ int stream_fileno(const uv_stream_t* s);
 void udp_close(uv_udp_t* h);
 void udp_destroy(uv_udp_t* h);
 int udp_fileno(const uv_udp_t* h);
+
+// uv_library_shutdown's part of the process title (proctitle.cpp).
+void process_title_cleanup();
 
 }  // namespace veloq::uvc

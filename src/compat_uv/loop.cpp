@@ -12,6 +12,7 @@
 #include <pthread.h>
 
 #include "compat_uv/internal.hpp"
+#include "compat_uv/threadpool.hpp"
 
 using namespace veloq::uvc;
 
@@ -125,7 +126,8 @@ bool run_pending(uv_loop_t* loop) {
 // The poll phase: one driver poll, then the async handles it woke.
 void io_poll(uv_loop_t* loop, int timeout_ms) {
   LoopState* ls = loop_state(loop);
-  if (ls->async_pending.load(std::memory_order_acquire)) timeout_ms = 0;
+  if (ls->async_pending.load(std::memory_order_acquire) || ls->work_done.pending.load(std::memory_order_acquire))
+    timeout_ms = 0;
   const int64_t timeout_ns = timeout_ms < 0 ? -1 : int64_t(timeout_ms) * 1'000'000;
   // libuv waits in epoll_pwait with SIGPROF blocked when asked to.
   sigset_t old_mask;
@@ -152,6 +154,8 @@ void io_poll(uv_loop_t* loop, int timeout_ms) {
   if (ls->block_sigprof) pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   ls->backend_dirty = false;
   update_time(loop);  // libuv updates the time after epoll_wait returns
+  // Threadpool results first: libuv's wq_async is the loop's first async handle.
+  if (ls->work_done.pending.load(std::memory_order_acquire)) run_work_done(loop);
   if (ls->async_pending.exchange(0, std::memory_order_acq_rel)) run_async(loop);
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "compat_uv/internal.hpp"
+#include "compat_uv/threadpool.hpp"
 
 namespace {
 // libuv returns a heap string it never frees for unknown codes. Veloq keeps
@@ -91,12 +92,12 @@ int uv_gettimeofday(uv_timeval64_t* tv) {
 
 // libuv releases its process-wide state here (threadpool, signal pipe,
 // process title) and also runs it as a destructor at exit; it is idempotent.
-// Veloq has no such global state yet, so it only records the call: whatever
-// global a later part adds (e.g. the threadpool) must be released here, once.
+// Whatever process-wide state a part adds must be released here, once.
 __attribute__((destructor)) void uv_library_shutdown(void) {
   static std::atomic<bool> was_shutdown{false};
   if (was_shutdown.exchange(true)) return;  // already done
-  // Nothing process-wide to release yet.
+  veloq::uvc::process_title_cleanup();
+  veloq::uvc::threadpool_shutdown();
 }
 
 unsigned int uv_version(void) { return UV_VERSION_HEX; }

@@ -3,24 +3,18 @@
 // libuv.so.1 and gets a clear answer instead of a missing symbol.
 //
 // Rules (README, "libuv compatibility"):
-//  - an int function returns UV_ENOSYS (dl* return -1 with a uv_dlerror text,
-//    libuv's own failure convention for them);
+//  - an int function returns UV_ENOSYS;
 //  - a function with a documented failure or neutral value returns that
 //    (UV_UNKNOWN_HANDLE, 0 for counts and memory sizes);
 //  - a function that is small, self-contained and exactly libuv's on Linux is
-//    real (accessors of public fields, free functions, getpid, loadavg ...);
+//    real (accessors of public fields, OS handles ...);
 //  - a void function that cannot report ENOSYS says so once on stderr.
 // No stub runs a callback or initialises a handle (except uv_spawn: libuv
 // initialises the process handle even when spawning fails, and callers
-// uv_close it); only the dl pair allocates (the uv_dlerror text, which
-// uv_dlclose frees, as in libuv). Each group names the issue that replaces it; when it lands,
+// uv_close it); none allocates. Each group names the issue that replaces it; when it lands,
 // its lines move out of this file and test/abi/enosys_probe.c loses its case.
 // Signatures come from <uv.h>: a mismatch is a compile error (extern "C").
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <sys/ioctl.h>
-#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -51,23 +45,6 @@ int fs_enosys(uv_loop_t* loop, uv_fs_t* req, uv_fs_type type, uv_fs_cb cb) {
   req->ptr = nullptr;
   req->path = nullptr;
   return UV_ENOSYS;
-}
-
-// libuv's uv__dlerror: the message lives in lib->errmsg until uv_dlclose.
-int dl_enosys(uv_lib_t* lib, const char* name) {
-  char text[96];
-  std::snprintf(text, sizeof text, "veloq: %s is not implemented yet (see README)", name);
-  std::free(lib->errmsg);
-  lib->errmsg = strdup(text);  // NULL on ENOMEM: uv_dlerror then says "no error", as libuv
-  return -1;
-}
-
-// Arrays libuv hands out with one heap string per element (freed by the
-// matching uv_free_* / uv_os_free_*).
-template <class T>
-void free_array(T* items, int count, char* T::*owned) {
-  for (int i = 0; i < count; i++) std::free(items[i].*owned);
-  std::free(items);
 }
 
 }  // namespace
@@ -177,17 +154,6 @@ uv_stat_t* uv_fs_get_statbuf(uv_fs_t* req) { return &req->statbuf; }
 uv_os_fd_t uv_get_osfhandle(int fd) { return fd; }
 int uv_open_osfhandle(uv_os_fd_t os_fd) { return os_fd; }
 
-// threadpool
-VELOQ_UV_ENOSYS(uv_queue_work, uv_loop_t*, uv_work_t*, uv_work_cb, uv_after_work_cb)
-
-// dns
-VELOQ_UV_ENOSYS(uv_getaddrinfo, uv_loop_t*, uv_getaddrinfo_t*, uv_getaddrinfo_cb, const char*, const char*,
-                const struct addrinfo*)
-VELOQ_UV_ENOSYS(uv_getnameinfo, uv_loop_t*, uv_getnameinfo_t*, uv_getnameinfo_cb, const struct sockaddr*, int)
-void uv_freeaddrinfo(struct addrinfo* ai) {
-  if (ai != nullptr) freeaddrinfo(ai);
-}
-
 // process
 // libuv initialises the handle before it tries to spawn, and callers close it
 // after a failed spawn (upstream test spawn_fails): keep that true.
@@ -225,113 +191,5 @@ VELOQ_UV_ENOSYS(uv_fs_poll_init, uv_loop_t*, uv_fs_poll_t*)
 VELOQ_UV_ENOSYS(uv_fs_poll_start, uv_fs_poll_t*, uv_fs_poll_cb, const char*, unsigned int)
 VELOQ_UV_ENOSYS(uv_fs_poll_stop, uv_fs_poll_t*)
 VELOQ_UV_ENOSYS(uv_fs_poll_getpath, uv_fs_poll_t*, char*, size_t*)
-
-// system info
-// Output arrays start empty, as libuv sets them first: the uv_free_* below
-// are then no-ops on them.
-int uv_cpu_info(uv_cpu_info_t** cpu_infos, int* count) {
-  if (cpu_infos != nullptr) *cpu_infos = nullptr;
-  if (count != nullptr) *count = 0;
-  return UV_ENOSYS;
-}
-int uv_interface_addresses(uv_interface_address_t** addresses, int* count) {
-  if (addresses != nullptr) *addresses = nullptr;
-  if (count != nullptr) *count = 0;
-  return UV_ENOSYS;
-}
-int uv_os_environ(uv_env_item_t** envitems, int* count) {
-  if (envitems != nullptr) *envitems = nullptr;
-  if (count != nullptr) *count = 0;
-  return UV_ENOSYS;
-}
-// libuv's layouts: one string per element (env name and value share it);
-// a passwd is one block starting at username. free(NULL) is a no-op.
-void uv_free_cpu_info(uv_cpu_info_t* cpu_infos, int count) { free_array(cpu_infos, count, &uv_cpu_info_t::model); }
-void uv_free_interface_addresses(uv_interface_address_t* addresses, int count) {
-  free_array(addresses, count, &uv_interface_address_t::name);
-}
-void uv_os_free_environ(uv_env_item_t* envitems, int count) { free_array(envitems, count, &uv_env_item_t::name); }
-void uv_os_free_passwd(uv_passwd_t* pwd) {
-  if (pwd == nullptr) return;
-  std::free(pwd->username);
-  pwd->username = nullptr;
-  pwd->shell = nullptr;
-  pwd->homedir = nullptr;
-}
-VELOQ_UV_ENOSYS(uv_os_get_passwd, uv_passwd_t*)
-VELOQ_UV_ENOSYS(uv_os_homedir, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_os_tmpdir, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_os_getenv, const char*, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_os_setenv, const char*, const char*)
-VELOQ_UV_ENOSYS(uv_os_unsetenv, const char*)
-VELOQ_UV_ENOSYS(uv_os_gethostname, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_os_uname, uv_utsname_t*)
-VELOQ_UV_ENOSYS(uv_os_getpriority, uv_pid_t, int*)
-VELOQ_UV_ENOSYS(uv_os_setpriority, uv_pid_t, int)
-VELOQ_UV_ENOSYS(uv_uptime, double*)
-VELOQ_UV_ENOSYS(uv_resident_set_memory, size_t*)
-VELOQ_UV_ENOSYS(uv_getrusage, uv_rusage_t*)
-VELOQ_UV_ENOSYS(uv_exepath, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_cwd, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_chdir, const char*)
-// 0 is libuv's "unknown" for the memory figures.
-uint64_t uv_get_free_memory(void) { return 0; }
-uint64_t uv_get_total_memory(void) { return 0; }
-uint64_t uv_get_constrained_memory(void) { return 0; }
-uv_pid_t uv_os_getpid(void) { return getpid(); }
-uv_pid_t uv_os_getppid(void) { return getppid(); }
-// libuv 1.44 on Linux: the affinity mask, else the online CPUs, at least 1.
-unsigned int uv_available_parallelism(void) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  long rc = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
-  return rc < 1 ? 1u : static_cast<unsigned>(rc);
-}
-// libuv 1.44 on Linux: /proc/loadavg, else sysinfo(2); untouched if both fail.
-void uv_loadavg(double avg[3]) {
-  char buf[128];
-  int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ssize_t n;
-    do n = read(fd, buf, sizeof buf - 1);
-    while (n == -1 && errno == EINTR);
-    close(fd);
-    if (n > 0) {
-      buf[n] = '\0';
-      if (std::sscanf(buf, "%lf %lf %lf", &avg[0], &avg[1], &avg[2]) == 3) return;
-    }
-  }
-  struct sysinfo info;
-  if (sysinfo(&info) < 0) return;
-  for (int i = 0; i < 3; i++) avg[i] = static_cast<double>(info.loads[i]) / 65536.0;
-}
-
-// dl: libuv returns -1 and keeps the text for uv_dlerror.
-int uv_dlopen(const char*, uv_lib_t* lib) {
-  lib->handle = nullptr;
-  lib->errmsg = nullptr;
-  return dl_enosys(lib, "uv_dlopen");
-}
-int uv_dlsym(uv_lib_t* lib, const char*, void** ptr) {
-  *ptr = nullptr;
-  return dl_enosys(lib, "uv_dlsym");
-}
-void uv_dlclose(uv_lib_t* lib) {
-  std::free(lib->errmsg);
-  lib->errmsg = nullptr;
-  if (lib->handle != nullptr) {
-    dlclose(lib->handle);  // errors ignored, as libuv
-    lib->handle = nullptr;
-  }
-}
-const char* uv_dlerror(const uv_lib_t* lib) { return lib->errmsg != nullptr ? lib->errmsg : "no error"; }
-
-// process title: libuv may take over argv; Veloq keeps the caller's.
-char** uv_setup_args(int, char** argv) { return argv; }
-VELOQ_UV_ENOSYS(uv_get_process_title, char*, size_t)
-VELOQ_UV_ENOSYS(uv_set_process_title, const char*)
-
-// random
-VELOQ_UV_ENOSYS(uv_random, uv_loop_t*, uv_random_t*, void*, size_t, unsigned, uv_random_cb)
 
 }  // extern "C"
