@@ -216,5 +216,6 @@ int poll_fileno(const uv_poll_t* h);
 void stream_close(uv_stream_t* s);
 void stream_destroy(uv_stream_t* s);
 int stream_fileno(const uv_stream_t* s);
+void pipe_close(uv_pipe_t* p);  // pipe.cpp: unlinks the bound path, then stream_close
 
 }  // namespace veloq::uvc
