@@ -258,23 +258,13 @@ int uv_pipe_pending_count(uv_pipe_t* handle) {
   return 1 + (ps != nullptr ? int(ps->queued.size()) : 0);
 }
 
-// libuv 1.44's uv__handle_type: what kind of socket the next received fd is.
+// libuv 1.44: uv_guess_handle of the next received fd (a pipe(2) end is
+// UV_NAMED_PIPE, the oracle says).
 uv_handle_type uv_pipe_pending_type(uv_pipe_t* handle) {
   if (!handle->ipc) return UV_UNKNOWN_HANDLE;
   const int fd = sstate(as_stream(handle))->accepted_fd;
   if (fd == -1) return UV_UNKNOWN_HANDLE;
-  sockaddr_storage ss;
-  socklen_t sslen = sizeof ss;
-  std::memset(&ss, 0, sizeof ss);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sslen) != 0) return UV_UNKNOWN_HANDLE;
-  int type;
-  socklen_t len = sizeof type;
-  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return UV_UNKNOWN_HANDLE;
-  const bool inet = ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
-  if (type == SOCK_STREAM && ss.ss_family == AF_UNIX) return UV_NAMED_PIPE;
-  if (type == SOCK_STREAM && inet) return UV_TCP;
-  if (type == SOCK_DGRAM && inet) return UV_UDP;
-  return UV_UNKNOWN_HANDLE;
+  return uv_guess_handle(fd);
 }
 
 // libuv: chmod(2) of the bound path, adding read and/or write for everyone.

@@ -497,6 +497,73 @@ static void test_ipc_data_order_with_handle(void** state) {
   close(tp[1]);
 }
 
+/* follows libuv test-pipe-sendmsg.c pipe_sendmsg: one sendmsg(2) made by
+ * hand carries four fds (pipe(2) ends); the ipc reader queues all four */
+static void test_ipc_pipe_sendmsg(void** state) {
+  int sv[2], p1[2], p2[2];
+  int fds[4];
+  uv_pipe_t c, got[4];
+  struct msghdr msg;
+  struct iovec iov;
+  union {
+    char space[CMSG_SPACE(sizeof fds)];
+    struct cmsghdr align;
+  } control;
+  struct cmsghdr* cm;
+  char byte = 'M';
+  (void)state;
+  setup();
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  assert_int_equal(uv_pipe_init(&loop, &c, 1), 0);
+  assert_int_equal(uv_pipe_open(&c, sv[1]), 0);
+  assert_int_equal(pipe(p1), 0);
+  assert_int_equal(pipe(p2), 0);
+  fds[0] = p1[0];
+  fds[1] = p1[1];
+  fds[2] = p2[0];
+  fds[3] = p2[1];
+  memset(&msg, 0, sizeof msg);
+  memset(&control, 0, sizeof control);
+  iov.iov_base = &byte;
+  iov.iov_len = 1;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.space;
+  msg.msg_controllen = sizeof control.space;
+  cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof fds);
+  memcpy(CMSG_DATA(cm), fds, sizeof fds);
+  assert_int_equal(sendmsg(sv[0], &msg, 0), 1);
+  for (int i = 0; i < 4; i++) close(fds[i]);
+  assert_int_equal(uv_read_start((uv_stream_t*)&c, rx_alloc, rx_read), 0);
+  run_until_rx(1);
+  assert_int_equal(rx.data[0], 'M');
+  assert_int_equal(rx.pending_at_first, 4);
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(uv_pipe_pending_count(&c), 4 - i);
+    assert_int_equal(uv_pipe_pending_type(&c), UV_NAMED_PIPE);
+    assert_int_equal(uv_pipe_init(&loop, &got[i], 0), 0);
+    assert_int_equal(uv_accept((uv_stream_t*)&c, (uv_stream_t*)&got[i]), 0);
+  }
+  assert_int_equal(uv_pipe_pending_count(&c), 0);
+  /* got[1] is p1's write end, got[0] its read end */
+  {
+    uv_os_fd_t wfd, rfd;
+    char b = 0;
+    assert_int_equal(uv_fileno((uv_handle_t*)&got[1], &wfd), 0);
+    assert_int_equal(uv_fileno((uv_handle_t*)&got[0], &rfd), 0);
+    assert_int_equal(write(wfd, "z", 1), 1);
+    assert_int_equal(read_within(rfd, &b, 1), 1);
+    assert_int_equal(b, 'z');
+  }
+  for (int i = 0; i < 4; i++) uv_close((uv_handle_t*)&got[i], NULL);
+  uv_close((uv_handle_t*)&c, NULL);
+  finish();
+  close(sv[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ipc_send_recv_pipe),
@@ -510,6 +577,7 @@ int main(void) {
       cmocka_unit_test(test_ipc_close_with_pending),
       cmocka_unit_test(test_ipc_listen_einval),
       cmocka_unit_test(test_ipc_data_order_with_handle),
+      cmocka_unit_test(test_ipc_pipe_sendmsg),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
