@@ -471,7 +471,7 @@ static void on_connection_many(uv_stream_t* s, int status) {
 static void test_pipe_connect_multiple(void** state) {
   uv_pipe_t clients[4];
   uv_connect_t reqs[4];
-  uv_pipe_t srv;
+  uv_pipe_t srv, extra;
   (void)state;
   setup_loop();
   many_accepted = connect_cbs = 0;
@@ -486,12 +486,9 @@ static void test_pipe_connect_multiple(void** state) {
   assert_int_equal(connect_cb_status, 0);
   assert_int_equal(many_accepted, 4);
   /* nothing more to accept */
-  {
-    uv_pipe_t extra;
-    assert_int_equal(uv_pipe_init(&loop, &extra, 0), 0);
-    assert_int_equal(uv_accept((uv_stream_t*)&srv, (uv_stream_t*)&extra), UV_EAGAIN);
-    uv_close((uv_handle_t*)&extra, NULL);
-  }
+  assert_int_equal(uv_pipe_init(&loop, &extra, 0), 0);
+  assert_int_equal(uv_accept((uv_stream_t*)&srv, (uv_stream_t*)&extra), UV_EAGAIN);
+  uv_close((uv_handle_t*)&extra, NULL);
   for (int i = 0; i < 4; i++) {
     uv_close((uv_handle_t*)&clients[i], NULL);
     uv_close((uv_handle_t*)&many_peers[i], NULL);
