@@ -21,7 +21,9 @@ void uv_close(uv_handle_t* handle, uv_close_cb close_cb) {
     case UV_CHECK: check_close(reinterpret_cast<uv_check_t*>(handle)); break;
     case UV_ASYNC: async_close(reinterpret_cast<uv_async_t*>(handle)); break;
     case UV_POLL: poll_close(reinterpret_cast<uv_poll_t*>(handle)); break;
-    case UV_TCP: stream_close(reinterpret_cast<uv_stream_t*>(handle)); break;
+    case UV_TCP:
+    case UV_TTY: stream_close(reinterpret_cast<uv_stream_t*>(handle)); break;
+    case UV_NAMED_PIPE: pipe_close(reinterpret_cast<uv_pipe_t*>(handle)); break;
     case UV_UDP: udp_close(reinterpret_cast<uv_udp_t*>(handle)); break;
     default: handle_stop(handle); break;
   }
@@ -100,10 +102,10 @@ int uv_fileno(const uv_handle_t* handle, uv_os_fd_t* fd) {
   int value;
   switch (handle->type) {
     case UV_POLL: value = poll_fileno(reinterpret_cast<const uv_poll_t*>(handle)); break;
-    case UV_TCP: value = stream_fileno(reinterpret_cast<const uv_stream_t*>(handle)); break;
-    case UV_UDP: value = udp_fileno(reinterpret_cast<const uv_udp_t*>(handle)); break;
+    case UV_TCP:
     case UV_NAMED_PIPE:
-    case UV_TTY: return UV_ENOSYS;  // these handles arrive with issue 5
+    case UV_TTY: value = stream_fileno(reinterpret_cast<const uv_stream_t*>(handle)); break;
+    case UV_UDP: value = udp_fileno(reinterpret_cast<const uv_udp_t*>(handle)); break;
     default: return UV_EINVAL;
   }
   if (is_closing(handle) || value == -1) return UV_EBADF;

@@ -231,6 +231,7 @@ int poll_fileno(const uv_poll_t* h);
 void stream_close(uv_stream_t* s);
 void stream_destroy(uv_stream_t* s);
 int stream_fileno(const uv_stream_t* s);
+void pipe_close(uv_pipe_t* p);  // pipe.cpp: unlinks the bound path, then stream_close
 // UDP (udp.cpp): uv_close's part, the closing-phase part before close_cb, uv_fileno's.
 void udp_close(uv_udp_t* h);
 void udp_destroy(uv_udp_t* h);

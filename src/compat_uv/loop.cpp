@@ -72,7 +72,9 @@ bool loop_alive(const uv_loop_t* loop) {
 
 // uv__finish_close: the handle leaves the loop, then its close_cb runs.
 void finish_close(uv_handle_t* h) {
-  if (h->type == UV_TCP) stream_destroy(reinterpret_cast<uv_stream_t*>(h));
+  if (h->type == UV_TCP || h->type == UV_NAMED_PIPE || h->type == UV_TTY) {
+    stream_destroy(reinterpret_cast<uv_stream_t*>(h));
+  }
   if (h->type == UV_UDP) udp_destroy(reinterpret_cast<uv_udp_t*>(h));
   HandleState* hs = hstate(h);
   hs->flags |= kClosed;
