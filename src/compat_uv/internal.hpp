@@ -119,6 +119,10 @@ struct TimerLess {
   }
 };
 
+struct SignalLoop;   // signal.cpp
+struct ProcessLoop;  // process.cpp
+struct InotifyLoop;  // fs_event.cpp
+
 struct LoopState {
   uint64_t time_ms = 0;
   uint64_t timer_counter = 0;
@@ -145,6 +149,11 @@ struct LoopState {
   uint32_t draining = 0;
   // fd -> the handle watching it (libuv's loop->watchers): one per fd.
   std::unordered_map<int, uv_handle_t*> fd_watchers;
+  // Signals, child processes, inotify: created on first use, torn down by
+  // uv_loop_close (loop_close_issue6).
+  SignalLoop* signals = nullptr;
+  ProcessLoop* processes = nullptr;
+  InotifyLoop* inotify = nullptr;
   // Declared before the driver so the driver goes first at destruction.
   OpRegistry ops;
   std::unique_ptr<Driver> driver;
@@ -216,5 +225,20 @@ int poll_fileno(const uv_poll_t* h);
 void stream_close(uv_stream_t* s);
 void stream_destroy(uv_stream_t* s);
 int stream_fileno(const uv_stream_t* s);
+// Signals (signal.cpp), processes (process.cpp), fs events (fs_event.cpp).
+void signal_close(uv_signal_t* h);
+// True while messages written for `h` are still in its loop's pipe: its
+// close_cb waits for them (libuv's caught_signals > dispatched_signals).
+bool signal_undelivered(const uv_signal_t* h);
+// A uv_signal_t the loop owns (not in the handle queue, never ref'd).
+int signal_init_internal(uv_loop_t* loop, uv_signal_t* h);
+int signal_start_internal(uv_signal_t* h, uv_signal_cb cb, int signum);
+void signal_stop_internal(uv_signal_t* h);
+void process_close(uv_process_t* h);
+void fs_event_close(uv_fs_event_t* h);
+// uv_loop_close, once the loop is known empty: processes, then signals, then inotify.
+void process_loop_close(uv_loop_t* loop);
+void signal_loop_close(uv_loop_t* loop);
+void fs_event_loop_close(uv_loop_t* loop);
 
 }  // namespace veloq::uvc
