@@ -1,0 +1,582 @@
+/* uv_spawn / uv_process_kill / uv_kill: children are /bin/sh, /bin/echo,
+ * /bin/sleep ... ; their output goes to temporary files (UV_INHERIT_FD) or
+ * uv pipes (UV_CREATE_PIPE). Every case reaps what it spawns: no zombie and
+ * no fd is left behind (checked at the end of the run). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static uv_loop_t loop;
+static uv_timer_t guard;
+static int guard_fired;
+
+static void on_guard(uv_timer_t* t) {
+  guard_fired = 1;
+  uv_stop(t->loop);
+}
+
+static void setup_loop(void) {
+  assert_int_equal(uv_loop_init(&loop), 0);
+  assert_int_equal(uv_timer_init(&loop, &guard), 0);
+  assert_int_equal(uv_timer_start(&guard, on_guard, 20000, 0), 0);
+  uv_unref((uv_handle_t*)&guard);
+  guard_fired = 0;
+}
+
+static void finish_loop(void) {
+  uv_close((uv_handle_t*)&guard, NULL);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(guard_fired, 0);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+struct child {
+  uv_process_t p;
+  uv_process_options_t o;
+  uv_stdio_container_t stdio[4];
+  int exits;
+  int64_t exit_status;
+  int term_signal;
+  int closed;
+  int close_in_exit_cb;
+};
+
+static void on_child_closed(uv_handle_t* h) { ((struct child*)h->data)->closed++; }
+
+static void on_exit_cb(uv_process_t* p, int64_t exit_status, int term_signal) {
+  struct child* c = p->data;
+  c->exits++;
+  c->exit_status = exit_status;
+  c->term_signal = term_signal;
+  assert_false(uv_is_active((uv_handle_t*)p));
+  if (c->close_in_exit_cb) uv_close((uv_handle_t*)p, on_child_closed);
+}
+
+static void child_setup(struct child* c, char** args) {
+  memset(c, 0, sizeof *c);
+  c->o.file = args[0];
+  c->o.args = args;
+  c->o.exit_cb = on_exit_cb;
+  c->o.stdio = c->stdio;
+  c->close_in_exit_cb = 1;
+}
+
+static int child_spawn(struct child* c) {
+  int r = uv_spawn(&loop, &c->p, &c->o);
+  c->p.data = c;
+  return r;
+}
+
+static void run_until(int* counter, int value) {
+  while (*counter < value && !guard_fired) uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(guard_fired, 0);
+}
+
+/* A temporary file for a child's output; read back with slurp(). */
+static int temp_file(char* path) {
+  strcpy(path, "/tmp/veloq-proc-XXXXXX");
+  int fd = mkostemp(path, O_CLOEXEC); /* only what the child is given reaches it */
+  assert_true(fd >= 0);
+  return fd;
+}
+
+static void slurp(const char* path, char* out, size_t cap) {
+  int fd = open(path, O_RDONLY);
+  assert_true(fd >= 0);
+  ssize_t n = read(fd, out, cap - 1);
+  assert_true(n >= 0);
+  out[n] = '\0';
+  close(fd);
+  unlink(path);
+}
+
+static int count_open_fds(void) {
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++) {
+    if (fcntl(fd, F_GETFD) != -1) n++;
+  }
+  return n;
+}
+
+static void assert_no_children(void) {
+  errno = 0;
+  assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+  assert_int_equal(errno, ECHILD);
+}
+
+/* ------------------------------------------------------------------ cases */
+
+/* follows libuv test-spawn.c spawn_fails: exec errors come back from
+ * uv_spawn itself; the handle is initialised (and must be closed) */
+static void test_spawn_fails(void** state) {
+  (void)state;
+  char* args[] = {"/veloq/no/such/program", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  assert_int_equal(child_spawn(&c), UV_ENOENT);
+  assert_false(uv_is_active((uv_handle_t*)&c.p));
+  assert_int_equal(uv_run(&loop, UV_RUN_NOWAIT), 0);
+  uv_close((uv_handle_t*)&c.p, on_child_closed);
+  finish_loop();
+  assert_int_equal(c.exits, 0);
+  assert_int_equal(c.closed, 1);
+  assert_no_children(); /* the failed child was reaped */
+}
+
+/* follows libuv test-spawn.c spawn_fails (EACCES): a file without exec bits */
+static void test_spawn_fails_eacces(void** state) {
+  (void)state;
+  char path[64];
+  close(temp_file(path));
+  assert_int_equal(chmod(path, 0644), 0);
+  char* args[] = {path, NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  assert_int_equal(child_spawn(&c), UV_EACCES);
+  uv_close((uv_handle_t*)&c.p, NULL);
+  finish_loop();
+  unlink(path);
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_exit_code */
+static void test_spawn_exit_code(void** state) {
+  (void)state;
+  char* args[] = {"/bin/sh", "-c", "exit 42", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  assert_int_equal(child_spawn(&c), 0);
+  assert_true(uv_is_active((uv_handle_t*)&c.p));
+  assert_true(c.p.pid > 0);
+  assert_int_equal(uv_process_get_pid(&c.p), c.p.pid);
+  finish_loop();
+  assert_int_equal(c.exits, 1);
+  assert_int_equal(c.exit_status, 42);
+  assert_int_equal(c.term_signal, 0);
+  assert_int_equal(c.closed, 1);
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_and_kill */
+static void test_spawn_and_kill(void** state) {
+  (void)state;
+  char* args[] = {"/bin/sleep", "100", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  assert_int_equal(child_spawn(&c), 0);
+  assert_int_equal(uv_process_kill(&c.p, SIGTERM), 0);
+  finish_loop();
+  assert_int_equal(c.exits, 1);
+  assert_int_equal(c.exit_status, 0);
+  assert_int_equal(c.term_signal, SIGTERM);
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c kill: uv_kill checks its signal and target */
+static void test_kill(void** state) {
+  (void)state;
+  char* args[] = {"/bin/sleep", "100", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  assert_int_equal(child_spawn(&c), 0);
+  int pid = c.p.pid;
+  assert_int_equal(uv_kill(pid, 0), 0);
+  assert_int_equal(uv_kill(pid, -1), UV_EINVAL);
+  assert_int_equal(uv_kill(pid, 4096), UV_EINVAL);
+  assert_int_equal(uv_process_kill(&c.p, 0), 0);
+  assert_int_equal(uv_kill(pid, SIGKILL), 0);
+  finish_loop();
+  assert_int_equal(c.term_signal, SIGKILL);
+  assert_int_equal(uv_kill(pid, 0), UV_ESRCH); /* reaped: gone */
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_env: the child gets exactly `env`, and
+ * PATH for a bare file name comes from it (spawn_reads_child_path) */
+static void test_spawn_env(void** state) {
+  (void)state;
+  char path[64];
+  int fd = temp_file(path);
+  char* args[] = {"sh", "-c", "echo \"$VELOQ_A:$VELOQ_B:$HOME\"", NULL};
+  char* env[] = {"VELOQ_A=one", "VELOQ_B=two words", "PATH=/bin:/usr/bin", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  c.o.env = env;
+  c.o.stdio_count = 2;
+  c.stdio[0].flags = UV_IGNORE;
+  c.stdio[1].flags = UV_INHERIT_FD;
+  c.stdio[1].data.fd = fd;
+  assert_int_equal(child_spawn(&c), 0);
+  finish_loop();
+  close(fd);
+  char out[128];
+  slurp(path, out, sizeof out);
+  assert_string_equal(out, "one:two words:\n");
+  assert_int_equal(c.exit_status, 0);
+}
+
+/* follows libuv test-spawn.c spawn_reads_child_path: a PATH without the
+ * program's directory makes a bare name fail */
+static void test_spawn_child_path_enoent(void** state) {
+  (void)state;
+  char* args[] = {"sh", "-c", "exit 0", NULL};
+  char* env[] = {"PATH=/veloq/nowhere", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  c.o.env = env;
+  assert_int_equal(child_spawn(&c), UV_ENOENT);
+  uv_close((uv_handle_t*)&c.p, NULL);
+  finish_loop();
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_cwd (and a missing cwd failing) */
+static void test_spawn_cwd(void** state) {
+  (void)state;
+  char dir[] = "/tmp/veloq-cwd-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[64];
+  int fd = temp_file(path);
+  char* args[] = {"/bin/sh", "-c", "pwd -P", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  c.o.cwd = dir;
+  c.o.stdio_count = 2;
+  c.stdio[1].flags = UV_INHERIT_FD;
+  c.stdio[1].data.fd = fd;
+  assert_int_equal(child_spawn(&c), 0);
+  run_until(&c.closed, 1);
+  close(fd);
+  char out[PATH_MAX + 2], want[PATH_MAX + 2];
+  slurp(path, out, sizeof out);
+  assert_non_null(realpath(dir, want));
+  strcat(want, "\n");
+  assert_string_equal(out, want);
+
+  struct child bad;
+  child_setup(&bad, args);
+  bad.o.cwd = "/veloq/no/such/dir";
+  assert_int_equal(uv_spawn(&loop, &bad.p, &bad.o), UV_ENOENT);
+  uv_close((uv_handle_t*)&bad.p, NULL);
+  finish_loop();
+  rmdir(dir);
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_detached: the child leads its own
+ * session (setsid) */
+static void test_spawn_detached(void** state) {
+  (void)state;
+  char* args[] = {"/bin/sleep", "100", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  c.o.flags = UV_PROCESS_DETACHED;
+  assert_int_equal(child_spawn(&c), 0);
+  assert_int_equal(getsid(c.p.pid), c.p.pid);
+  assert_int_equal(getpgid(c.p.pid), c.p.pid);
+  assert_int_equal(uv_process_kill(&c.p, SIGTERM), 0);
+  finish_loop();
+  assert_int_equal(c.term_signal, SIGTERM);
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_setuid_setgid (as root) and
+ * spawn_setuid_fails (as anyone else: EPERM) */
+static void test_spawn_setuid_setgid(void** state) {
+  (void)state;
+  char* args[] = {"/bin/sh", "-c", "test \"$(id -u):$(id -g)\" = 65534:65534", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  c.o.flags = UV_PROCESS_SETUID | UV_PROCESS_SETGID;
+  c.o.uid = 65534;
+  c.o.gid = 65534;
+  if (getuid() == 0) {
+    assert_int_equal(child_spawn(&c), 0);
+    finish_loop();
+    assert_int_equal(c.exits, 1);
+    assert_int_equal(c.exit_status, 0);
+  } else {
+    assert_int_equal(child_spawn(&c), UV_EPERM);
+    uv_close((uv_handle_t*)&c.p, NULL);
+    finish_loop();
+  }
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_inherit_streams / spawn_stdout_to_file:
+ * UV_INHERIT_FD, also beyond stdio (fd 3) */
+static void test_spawn_inherit_fd(void** state) {
+  (void)state;
+  char p1[64], p3[64];
+  int fd1 = temp_file(p1), fd3 = temp_file(p3);
+  char* args[] = {"/bin/sh", "-c", "echo out; echo three >&3", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  c.o.stdio_count = 4;
+  c.stdio[0].flags = UV_IGNORE;
+  c.stdio[1].flags = UV_INHERIT_FD;
+  c.stdio[1].data.fd = fd1;
+  c.stdio[2].flags = UV_IGNORE;
+  c.stdio[3].flags = UV_INHERIT_FD;
+  c.stdio[3].data.fd = fd3;
+  assert_int_equal(child_spawn(&c), 0);
+  finish_loop();
+  assert_int_equal(c.exit_status, 0);
+  close(fd1);
+  close(fd3);
+  char out[64];
+  slurp(p1, out, sizeof out);
+  assert_string_equal(out, "out\n");
+  slurp(p3, out, sizeof out);
+  assert_string_equal(out, "three\n");
+}
+
+/* follows libuv test-spawn.c spawn_ignore: ignored stdio is /dev/null
+ * (stdin reads EOF at once) */
+static void test_spawn_ignore(void** state) {
+  (void)state;
+  char path[64];
+  int fd = temp_file(path);
+  char* args[] = {"/bin/sh", "-c", "cat; readlink /proc/self/fd/0 /proc/self/fd/2", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  c.o.stdio_count = 3;
+  c.stdio[0].flags = UV_IGNORE;
+  c.stdio[1].flags = UV_INHERIT_FD;
+  c.stdio[1].data.fd = fd;
+  c.stdio[2].flags = UV_IGNORE;
+  assert_int_equal(child_spawn(&c), 0);
+  finish_loop();
+  close(fd);
+  char out[128];
+  slurp(path, out, sizeof out);
+  assert_string_equal(out, "/dev/null\n/dev/null\n");
+}
+
+/* follows libuv test-spawn.c spawn_inherit_streams with a bad fd: an
+ * inherited fd that is not open fails the spawn */
+static void test_spawn_inherit_closed_fd(void** state) {
+  (void)state;
+  char* args[] = {"/bin/true", NULL};
+  /* a high number: a low one may be reused by spawn's own fds */
+  const int closed_fd = 900;
+  assert_int_equal(fcntl(closed_fd, F_GETFD), -1);
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  c.o.stdio_count = 2;
+  c.stdio[1].flags = UV_INHERIT_FD;
+  c.stdio[1].data.fd = closed_fd;
+  assert_int_equal(child_spawn(&c), UV_EBADF);
+  uv_close((uv_handle_t*)&c.p, NULL);
+  finish_loop();
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c process_ref: an unref'd process handle does
+ * not keep the loop running; its exit still arrives once ref'd again */
+static void test_process_ref(void** state) {
+  (void)state;
+  char* args[] = {"/bin/sleep", "100", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  assert_int_equal(child_spawn(&c), 0);
+  uv_unref((uv_handle_t*)&c.p);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(c.exits, 0);
+  assert_int_equal(uv_process_kill(&c.p, SIGKILL), 0);
+  uv_ref((uv_handle_t*)&c.p);
+  finish_loop();
+  assert_int_equal(c.exits, 1);
+  assert_int_equal(c.term_signal, SIGKILL);
+  assert_no_children();
+}
+
+/* upstream: several children on one loop, each exit to its own handle;
+ * exit_cb may be NULL */
+static void test_spawn_many(void** state) {
+  (void)state;
+  char* a0[] = {"/bin/sh", "-c", "exit 3", NULL};
+  char* a1[] = {"/bin/false", NULL};
+  char* a2[] = {"/bin/true", NULL};
+  char* a3[] = {"/bin/echo", "quiet", NULL};
+  struct child c[4];
+  setup_loop();
+  child_setup(&c[0], a0);
+  child_setup(&c[1], a1);
+  child_setup(&c[2], a2);
+  child_setup(&c[3], a3);
+  c[3].o.exit_cb = NULL;
+  for (int i = 0; i < 4; i++) assert_int_equal(child_spawn(&c[i]), 0);
+  run_until(&c[2].exits, 1);
+  run_until(&c[1].exits, 1);
+  run_until(&c[0].exits, 1);
+  while (uv_is_active((uv_handle_t*)&c[3].p) && !guard_fired) uv_run(&loop, UV_RUN_ONCE);
+  uv_close((uv_handle_t*)&c[3].p, NULL);
+  finish_loop();
+  assert_int_equal(c[0].exit_status, 3);
+  assert_int_equal(c[1].exit_status, 1);
+  assert_int_equal(c[2].exit_status, 0);
+  for (int i = 0; i < 3; i++) assert_int_equal(c[i].exits, 1);
+  assert_int_equal(c[3].exits, 0);
+  assert_no_children();
+}
+
+static int user_sigchld;
+static void on_user_sigchld(uv_signal_t* h, int signum) {
+  (void)signum;
+  user_sigchld++;
+  uv_close((uv_handle_t*)h, NULL);
+}
+
+/* upstream: a user's SIGCHLD handle and the loop's child watcher share the
+ * signal: both see it */
+static void test_spawn_with_user_sigchld(void** state) {
+  (void)state;
+  char* args[] = {"/bin/true", NULL};
+  uv_signal_t sig;
+  struct child c;
+  setup_loop();
+  user_sigchld = 0;
+  assert_int_equal(uv_signal_init(&loop, &sig), 0);
+  assert_int_equal(uv_signal_start(&sig, on_user_sigchld, SIGCHLD), 0);
+  child_setup(&c, args);
+  assert_int_equal(child_spawn(&c), 0);
+  finish_loop();
+  assert_int_equal(user_sigchld, 1);
+  assert_int_equal(c.exits, 1);
+  assert_no_children();
+}
+
+/* upstream: closing the handle of a running child drops its exit_cb (the
+ * child is not reaped: that is the caller's business) */
+static void test_spawn_close_before_exit(void** state) {
+  (void)state;
+  char* args[] = {"/bin/sleep", "100", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  assert_int_equal(child_spawn(&c), 0);
+  int pid = c.p.pid;
+  uv_close((uv_handle_t*)&c.p, on_child_closed);
+  assert_int_equal(kill(pid, SIGKILL), 0);
+  finish_loop();
+  assert_int_equal(c.exits, 0);
+  assert_int_equal(c.closed, 1);
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status));
+  assert_no_children();
+}
+
+/* upstream: exit_cb may spawn again (the next child reuses the watcher) */
+static struct child chain[3];
+static int chain_len;
+static char* chain_args[] = {"/bin/true", NULL};
+static void on_chain_exit(uv_process_t* p, int64_t exit_status, int term_signal) {
+  (void)exit_status, (void)term_signal;
+  uv_close((uv_handle_t*)p, NULL);
+  if (++chain_len < 3) {
+    child_setup(&chain[chain_len], chain_args);
+    chain[chain_len].o.exit_cb = on_chain_exit;
+    assert_int_equal(child_spawn(&chain[chain_len]), 0);
+  }
+}
+
+static void test_spawn_from_exit_cb(void** state) {
+  (void)state;
+  setup_loop();
+  chain_len = 0;
+  child_setup(&chain[0], chain_args);
+  chain[0].o.exit_cb = on_chain_exit;
+  assert_int_equal(child_spawn(&chain[0]), 0);
+  finish_loop();
+  assert_int_equal(chain_len, 3);
+  assert_no_children();
+}
+
+/* upstream: argv reaches the child as given (argv[0] included) */
+static void test_spawn_args(void** state) {
+  (void)state;
+  char path[64];
+  int fd = temp_file(path);
+  char* args[] = {"/bin/sh", "-c", "echo \"$0|$1|$2\"", "zero", "one", "two two", NULL};
+  struct child c;
+  setup_loop();
+  child_setup(&c, args);
+  c.o.stdio_count = 2;
+  c.stdio[1].flags = UV_INHERIT_FD;
+  c.stdio[1].data.fd = fd;
+  assert_int_equal(child_spawn(&c), 0);
+  finish_loop();
+  close(fd);
+  char out[64];
+  slurp(path, out, sizeof out);
+  assert_string_equal(out, "zero|one|two two\n");
+}
+
+/* runs last: everything spawned above was reaped and nothing leaked */
+static void test_no_leaks(void** state) {
+  (void)state;
+  int before = count_open_fds();
+  for (int i = 0; i < 3; i++) {
+    char* args[] = {"/bin/true", NULL};
+    struct child c;
+    setup_loop();
+    child_setup(&c, args);
+    assert_int_equal(child_spawn(&c), 0);
+    finish_loop();
+  }
+  assert_int_equal(count_open_fds(), before);
+  assert_no_children();
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_spawn_fails),
+      cmocka_unit_test(test_spawn_fails_eacces),
+      cmocka_unit_test(test_spawn_exit_code),
+      cmocka_unit_test(test_spawn_and_kill),
+      cmocka_unit_test(test_kill),
+      cmocka_unit_test(test_spawn_env),
+      cmocka_unit_test(test_spawn_child_path_enoent),
+      cmocka_unit_test(test_spawn_cwd),
+      cmocka_unit_test(test_spawn_detached),
+      cmocka_unit_test(test_spawn_setuid_setgid),
+      cmocka_unit_test(test_spawn_inherit_fd),
+      cmocka_unit_test(test_spawn_ignore),
+      cmocka_unit_test(test_spawn_inherit_closed_fd),
+      cmocka_unit_test(test_process_ref),
+      cmocka_unit_test(test_spawn_many),
+      cmocka_unit_test(test_spawn_with_user_sigchld),
+      cmocka_unit_test(test_spawn_close_before_exit),
+      cmocka_unit_test(test_spawn_from_exit_cb),
+      cmocka_unit_test(test_spawn_args),
+      cmocka_unit_test(test_no_leaks),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
