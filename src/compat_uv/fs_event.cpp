@@ -63,6 +63,9 @@ uv_fs_event_t* fs_event_of_queue(Queue* q) {
                                           offsetof(uv_fs_event_t, veloq_fs_event.storage));
 }
 
+constexpr uint32_t kWatchEvents =
+    IN_ATTRIB | IN_CREATE | IN_MODIFY | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_MOVED_FROM | IN_MOVED_TO;
+
 WatcherList* find_watcher(InotifyLoop* il, int wd) {
   auto it = il->watchers.find(wd);
   return it == il->watchers.end() ? nullptr : it->second;
@@ -172,6 +175,43 @@ namespace veloq::uvc {
 
 void fs_event_close(uv_fs_event_t* h) { fs_event_stop(h); }
 
+// uv_loop_fork, in the child (libuv's uv__inotify_fork): the inotify fd is
+// shared with the parent and the watcher op belonged to the old driver. A
+// fresh fd, every watched path added again (its handles take the new wd).
+void fs_event_loop_fork(uv_loop_t* loop) {
+  LoopState* ls = loop_state(loop);
+  InotifyLoop* il = ls->inotify;
+  if (il == nullptr) return;
+  if (il->op != nullptr) ls->ops.release(il->op);
+  il->op = nullptr;
+  ::close(il->fd);
+  il->fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (il->fd < 0) abort();  // libuv cannot report it either
+  std::map<int, WatcherList*> old;
+  old.swap(il->watchers);
+  for (auto& [wd, w] : old) {
+    (void)wd;
+    const int nwd = ::inotify_add_watch(il->fd, w->path.c_str(), kWatchEvents);
+    if (nwd < 0 || il->watchers.count(nwd) != 0) {
+      // Gone since (or now the same inode as another path): its handles stop.
+      while (!w->watchers.empty()) {
+        uv_fs_event_t* h = fs_event_of_queue(w->watchers.next);
+        w->watchers.next->remove();
+        fstate(h)->queue.init();
+        fstate(h)->wd = -1;
+        h->path = nullptr;
+        handle_stop(reinterpret_cast<uv_handle_t*>(h));
+      }
+      delete w;
+      continue;
+    }
+    w->wd = nwd;
+    for (Queue* q = w->watchers.next; q != &w->watchers; q = q->next) fstate(fs_event_of_queue(q))->wd = nwd;
+    il->watchers.emplace(nwd, w);
+  }
+  arm(loop, il);
+}
+
 void fs_event_loop_close(uv_loop_t* loop) {
   LoopState* ls = loop_state(loop);
   InotifyLoop* il = ls->inotify;
@@ -209,9 +249,7 @@ int uv_fs_event_start(uv_fs_event_t* handle, uv_fs_event_cb cb, const char* path
   if (is_active(h) || is_closing(h)) return UV_EINVAL;
   if (int err = init_inotify(handle->loop); err != 0) return err;
   InotifyLoop* il = loop_state(handle->loop)->inotify;
-  constexpr uint32_t kEvents =
-      IN_ATTRIB | IN_CREATE | IN_MODIFY | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_MOVED_FROM | IN_MOVED_TO;
-  const int wd = ::inotify_add_watch(il->fd, path, kEvents);
+  const int wd = ::inotify_add_watch(il->fd, path, kWatchEvents);
   if (wd == -1) return -errno;
   WatcherList* w = find_watcher(il, wd);
   if (w == nullptr) {

@@ -240,5 +240,8 @@ void fs_event_close(uv_fs_event_t* h);
 void process_loop_close(uv_loop_t* loop);
 void signal_loop_close(uv_loop_t* loop);
 void fs_event_loop_close(uv_loop_t* loop);
+// uv_loop_fork, after the driver swap: fresh signal pipe / inotify fd.
+void signal_loop_fork(uv_loop_t* loop);
+void fs_event_loop_fork(uv_loop_t* loop);
 
 }  // namespace veloq::uvc

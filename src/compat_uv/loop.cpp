@@ -296,6 +296,8 @@ int uv_loop_fork(uv_loop_t* loop) {
   if (!fresh) return err;
   ls->driver = std::move(fresh);
   ls->backend_dirty = true;
+  signal_loop_fork(loop);
+  fs_event_loop_fork(loop);
   // A send that raced the fork is not lost: the flag survives, the next poll
   // sees it.
   return 0;

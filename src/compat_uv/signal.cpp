@@ -281,6 +281,7 @@ int signal_start(uv_signal_t* handle, uv_signal_cb cb, int signum, bool oneshot)
   }
   handle->signum = signum;
   ss->oneshot = oneshot ? 1 : 0;
+  ss->pipe_w = loop_state(handle->loop)->signals->pipe_w;
   Queue* pos = started.next;
   while (pos != &started && ordered_before(signal_of_link(pos), handle)) pos = pos->next;
   // insert before `pos`
@@ -321,6 +322,35 @@ int signal_init_internal(uv_loop_t* loop, uv_signal_t* h) {
 
 int signal_start_internal(uv_signal_t* h, uv_signal_cb cb, int signum) { return signal_start(h, cb, signum, false); }
 void signal_stop_internal(uv_signal_t* h) { signal_stop(h); }
+
+// uv_loop_fork, in the child: the pipe is shared with the parent and the
+// watcher op belonged to the old driver (which never returns it). A fresh
+// pipe, every started handle of this loop pointed at it, a new watcher.
+// Signals caught before the fork and still in the old pipe are dropped
+// (libuv drops them too).
+void signal_loop_fork(uv_loop_t* loop) {
+  LoopState* ls = loop_state(loop);
+  SignalLoop* sl = ls->signals;
+  if (sl == nullptr) return;
+  if (sl->op != nullptr) ls->ops.release(sl->op);
+  sl->op = nullptr;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) abort();  // as libuv, which cannot report it either
+  sigset_t saved;
+  block_and_lock(&saved);
+  ::close(sl->pipe_r);
+  ::close(sl->pipe_w);
+  sl->pipe_r = fds[0];
+  sl->pipe_w = fds[1];
+  for (Queue* q = started.next; q != &started; q = q->next) {
+    uv_signal_t* h = signal_of_link(q);
+    if (h->loop == loop) sigstate(h)->pipe_w = fds[1];
+  }
+  unlock_and_unblock(&saved);
+  // Stopped handles of this loop get the new pipe when started again
+  // (signal_start reads it from the loop).
+  arm(loop, sl);
+}
 
 // uv_loop_close: no signal handle of this loop is left (the loop is empty),
 // internal ones were stopped. Wait for the watcher op's last completion

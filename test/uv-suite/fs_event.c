@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "suite.h"
@@ -440,6 +441,52 @@ static void test_fs_event_watched_dir_removed(void** state) {
   teardown();
 }
 
+/* In the child: exit code 0 only if the forked loop still reports events. */
+static int run_fork_child(struct watch* w) {
+  if (uv_loop_fork(&loop) != 0) return 10;
+  char file[PATH_MAX];
+  path_in(file, "from-child");
+  int fd = open(file, O_WRONLY | O_CREAT, 0644);
+  if (fd < 0) return 11;
+  close(fd);
+  uv_close((uv_handle_t*)&guard, NULL);
+  uv_timer_t child_guard;
+  uv_timer_init(&loop, &child_guard);
+  uv_timer_start(&child_guard, on_guard, 10000, 0);
+  uv_unref((uv_handle_t*)&child_guard);
+  while (w->calls == 0 && !guard_fired) uv_run(&loop, UV_RUN_ONCE);
+  if (w->calls < 1 || strcmp(w->names, "from-child") != 0) return 12;
+  uv_close((uv_handle_t*)&w->h, NULL);
+  uv_close((uv_handle_t*)&child_guard, NULL);
+  if (uv_run(&loop, UV_RUN_DEFAULT) != 0) return 13;
+  if (uv_loop_close(&loop) != 0) return 14;
+  return 0;
+}
+
+/* follows libuv test-fork.c fork_fs_events_child: after uv_loop_fork the
+ * child's loop watches the same paths with its own inotify instance */
+static void test_fork_fs_events_child(void** state) {
+  (void)state;
+  struct watch w;
+  setup();
+  watch_init(&w);
+  assert_int_equal(uv_fs_event_start(&w.h, on_event, dir, 0), 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_NOWAIT), 1);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) _exit(run_fork_child(&w));
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  /* the parent's watch saw the child's file too */
+  run_until(&w.calls, 1);
+  assert_string_equal(w.last_name, "from-child");
+  uv_close((uv_handle_t*)&w.h, NULL);
+  teardown();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fs_event_watch_dir),
@@ -457,6 +504,7 @@ int main(void) {
       cmocka_unit_test(test_fs_event_recursive_ignored),
       cmocka_unit_test(test_fs_event_ref),
       cmocka_unit_test(test_fs_event_watched_dir_removed),
+      cmocka_unit_test(test_fork_fs_events_child),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

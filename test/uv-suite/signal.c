@@ -5,6 +5,8 @@
  * started until the signal is delivered. */
 typedef void (*disposition_t)(int);
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -427,6 +429,54 @@ static void test_signal_multiple_loops(void** state) {
   assert_true(current_disposition(SIGUSR2) == SIG_DFL);
 }
 
+/* In the child: exit code 0 only if the forked loop still gets signals. */
+static int fork_child_calls;
+static void fork_child_on_signal(uv_signal_t* h, int signum) {
+  (void)signum;
+  fork_child_calls++;
+  uv_close((uv_handle_t*)h, NULL);
+}
+static int run_fork_child(uv_signal_t* sig) {
+  if (uv_loop_fork(&loop) != 0) return 10;
+  if (uv_signal_start(sig, fork_child_on_signal, SIGUSR2) != 0) return 11; /* restarted: new cb */
+  raise(SIGUSR2);
+  uv_close((uv_handle_t*)&guard, NULL);
+  uv_timer_t child_guard;
+  uv_timer_init(&loop, &child_guard);
+  uv_timer_start(&child_guard, on_guard, 10000, 0);
+  uv_unref((uv_handle_t*)&child_guard);
+  while (fork_child_calls == 0 && !guard_fired) uv_run(&loop, UV_RUN_ONCE);
+  if (fork_child_calls != 1) return 12;
+  uv_close((uv_handle_t*)&child_guard, NULL);
+  if (uv_run(&loop, UV_RUN_DEFAULT) != 0) return 13;
+  if (uv_loop_close(&loop) != 0) return 14;
+  return 0;
+}
+
+/* follows libuv test-fork.c fork_signal_to_child: after uv_loop_fork the
+ * child's loop gets its own signals; the parent's is unaffected */
+static void test_fork_signal_to_child(void** state) {
+  (void)state;
+  struct counted c;
+  setup_loop();
+  counted_init(&loop, &c);
+  assert_int_equal(uv_signal_start(&c.h, on_signal, SIGUSR2), 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_NOWAIT), 1); /* the loop watches its pipe */
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) _exit(run_fork_child(&c.h));
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  raise(SIGUSR2);
+  run_until(&c.calls, 1);
+  assert_int_equal(c.calls, 1);
+  uv_close((uv_handle_t*)&c.h, NULL);
+  finish_loop();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_we_get_signal),
@@ -441,6 +491,7 @@ int main(void) {
       cmocka_unit_test(test_signal_restart_same),
       cmocka_unit_test(test_signal_two_loops_one_thread),
       cmocka_unit_test(test_signal_multiple_loops),
+      cmocka_unit_test(test_fork_signal_to_child),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
