@@ -20,7 +20,9 @@ void uv_close(uv_handle_t* handle, uv_close_cb close_cb) {
     case UV_CHECK: check_close(reinterpret_cast<uv_check_t*>(handle)); break;
     case UV_ASYNC: async_close(reinterpret_cast<uv_async_t*>(handle)); break;
     case UV_POLL: poll_close(reinterpret_cast<uv_poll_t*>(handle)); break;
-    case UV_TCP: stream_close(reinterpret_cast<uv_stream_t*>(handle)); break;
+    case UV_TCP:
+    case UV_TTY: stream_close(reinterpret_cast<uv_stream_t*>(handle)); break;
+    case UV_NAMED_PIPE: pipe_close(reinterpret_cast<uv_pipe_t*>(handle)); break;
     case UV_SIGNAL: signal_close(reinterpret_cast<uv_signal_t*>(handle)); break;
     case UV_PROCESS: process_close(reinterpret_cast<uv_process_t*>(handle)); break;
     case UV_FS_EVENT: fs_event_close(reinterpret_cast<uv_fs_event_t*>(handle)); break;
@@ -101,10 +103,10 @@ int uv_fileno(const uv_handle_t* handle, uv_os_fd_t* fd) {
   int value;
   switch (handle->type) {
     case UV_POLL: value = poll_fileno(reinterpret_cast<const uv_poll_t*>(handle)); break;
-    case UV_TCP: value = stream_fileno(reinterpret_cast<const uv_stream_t*>(handle)); break;
+    case UV_TCP:
     case UV_NAMED_PIPE:
-    case UV_TTY:
-    case UV_UDP: return UV_ENOSYS;  // these handles arrive with issue 5
+    case UV_TTY: value = stream_fileno(reinterpret_cast<const uv_stream_t*>(handle)); break;
+    case UV_UDP: return UV_ENOSYS;  // UDP handles arrive with issue 5
     default: return UV_EINVAL;
   }
   if (is_closing(handle) || value == -1) return UV_EBADF;

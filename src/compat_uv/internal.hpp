@@ -225,6 +225,7 @@ int poll_fileno(const uv_poll_t* h);
 void stream_close(uv_stream_t* s);
 void stream_destroy(uv_stream_t* s);
 int stream_fileno(const uv_stream_t* s);
+void pipe_close(uv_pipe_t* p);  // pipe.cpp: unlinks the bound path, then stream_close
 // Signals (signal.cpp), processes (process.cpp), fs events (fs_event.cpp).
 void signal_close(uv_signal_t* h);
 // True while messages written for `h` are still in its loop's pipe: its

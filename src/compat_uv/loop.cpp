@@ -39,7 +39,9 @@ void finish_close(uv_handle_t* h) {
     ls->closing_handles = h;
     return;
   }
-  if (h->type == UV_TCP) stream_destroy(reinterpret_cast<uv_stream_t*>(h));
+  if (h->type == UV_TCP || h->type == UV_NAMED_PIPE || h->type == UV_TTY) {
+    stream_destroy(reinterpret_cast<uv_stream_t*>(h));
+  }
   hs->flags |= kClosed;
   // uv__handle_unref
   if (hs->flags & kRef) {

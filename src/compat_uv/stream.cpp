@@ -1,5 +1,6 @@
 // Streams (libuv 1.44 src/unix/stream.c) on the driver: reads, writes,
-// listen/accept, shutdown, close. TCP specifics are in tcp.cpp.
+// listen/accept, shutdown, close, for TCP, pipes and TTYs alike. TCP
+// specifics are in tcp.cpp, pipe ones in pipe.cpp, TTY ones in tty.cpp.
 //
 // Reads. libuv waits for readability, then calls alloc_cb and read(2) into
 // the user's buffer. Veloq receives first and copies into the buffer alloc_cb
@@ -7,7 +8,12 @@
 //  - io_uring with multishot recv + buffer rings: one loop-wide provided
 //    buffer group, one multishot Recv per reading stream;
 //  - otherwise (epoll, old kernels): a single-shot Recv into a 64 KiB bounce
-//    buffer owned by the op, re-armed after each delivery.
+//    buffer owned by the op, re-armed after each delivery;
+//  - an fd that is not a socket (pipe(2), FIFO, tty: kNotSocket) has no
+//    recv: a single-shot Read into the bounce buffer; an ipc pipe reads with
+//    RecvMsg and a control buffer (the fds a peer's uv_write2 sent).
+// A backend that answers EAGAIN (io_uring on a non-blocking tty) gets a
+// PollAdd, then the read again; so does a blocking fd before each read.
 // Data the user does not take (read stopped inside read_cb, or alloc_cb gave
 // an empty buffer) is copied aside ("held") and delivered first when reading
 // resumes, so nothing is lost or reordered and ring buffers go back at once.
@@ -15,15 +21,21 @@
 // Writes go straight from the caller's memory. As libuv, a write on an idle
 // stream is tried inline (nonblocking sendmsg) and its write_cb deferred to
 // the next pending phase; whatever the socket does not take goes out through
-// one SendMsg op at a time (requests complete in order, partial writes
-// continue where they stopped) and its write_cb runs in the poll phase.
-// MSG_NOSIGNAL: a write to a reset peer reports UV_EPIPE instead of raising
-// SIGPIPE (libuv uses write(2) and leaves SIGPIPE to the program).
+// one SendMsg op at a time (Writev on a non-socket; requests complete in
+// order, partial writes continue where they stopped) and its write_cb runs
+// in the poll phase. uv_write2's handle rides on the first sendmsg of its
+// request as SCM_RIGHTS. MSG_NOSIGNAL: a write to a reset socket peer
+// reports UV_EPIPE instead of raising SIGPIPE (libuv uses write(2) and
+// leaves SIGPIPE to the program; a pipe(2) without reader raises it, as
+// there).
 //
 // Close cancels the stream's ops; queued and in-flight writes fail with
 // UV_ECANCELED only after the last completion (io.cpp), then the fd closes
 // and close_cb runs (stream_destroy, from the closing phase).
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -45,6 +57,12 @@ namespace {
 constexpr size_t kReadSize = 64 * 1024;   // what libuv asks alloc_cb for
 constexpr uint16_t kBufGroup = 1;         // the loop's provided-buffer group
 constexpr unsigned kBufCount = 32;        // x 64 KiB = 2 MiB per loop, bounded
+constexpr size_t kMaxRecvFds = 64;        // libuv's UV__CMSG_FD_COUNT
+constexpr size_t kRecvControl = CMSG_SPACE(kMaxRecvFds * sizeof(int));
+
+bool stream_type(const uv_stream_t* s) {
+  return s->type == UV_TCP || s->type == UV_NAMED_PIPE || s->type == UV_TTY;
+}
 
 bool closing(uv_stream_t* s) { return is_closing(as_handle(s)); }
 bool reading(uv_stream_t* s) { return (sstate(s)->flags & kReading) && !closing(s); }
@@ -73,24 +91,82 @@ void cancel_op(uv_stream_t* s, Op* op) {
 // Reading
 
 void on_read(Op* op, int32_t res, uint32_t flags);
+void on_read_ready(Op* op, int32_t res, uint32_t flags);
+
+// Wait until the fd is readable, then arm_read (kReadReady lets a read go
+// on a blocking fd).
+void arm_read_wait(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  Op* op = handle_op(as_handle(s), OpCode::PollAdd, &on_read_ready);
+  op->args.fd = st->fd;
+  op->args.mask = POLLIN;
+  st->in_op = op;
+  loop_state(s->loop)->driver->prepare(op);
+}
 
 void arm_read(uv_stream_t* s) {
   StreamState* st = sstate(s);
   if (!reading(s) || st->in_op != nullptr || st->held != nullptr) return;
-  Op* op = handle_op(as_handle(s), OpCode::Recv, &on_read);
-  op->args.fd = st->fd;
-  UringDriver* ring = (st->flags & kNoRingOnce) ? nullptr : ring_for_reads(s->loop);
-  st->flags &= ~kNoRingOnce;
-  if (ring != nullptr) {
-    op->multishot = true;
-    op->args.mask = kBufGroup;
-  } else {
+  if ((st->flags & kNotSocket) && (st->flags & kBlockingFd) && !(st->flags & kReadReady)) {
+    arm_read_wait(s);  // a Read on a blocking fd could park a kernel worker
+    return;
+  }
+  st->flags &= ~kReadReady;
+  Op* op;
+  if (st->flags & kNotSocket) {
+    op = handle_op(as_handle(s), OpCode::Read, &on_read);
     op->buf = FixedBuf::allocate(kReadSize);
     op->args.addr = op->buf.data();
     op->args.len = kReadSize;
+    op->args.off = ~uint64_t{0};  // no position on a pipe or tty
+  } else if (stream_is_ipc(s)) {
+    // libuv's uv__read for ipc: recvmsg with room for 64 fds.
+    op = handle_op(as_handle(s), OpCode::RecvMsg, &on_read);
+    op->buf = FixedBuf::allocate(kReadSize);
+    auto* msg = reinterpret_cast<msghdr*>(op->own_bytes(sizeof(msghdr)));
+    auto* iov = reinterpret_cast<iovec*>(op->own_bytes(sizeof(iovec)));
+    void* control = op->own_bytes(kRecvControl);
+    std::memset(msg, 0, sizeof *msg);
+    std::memset(control, 0, kRecvControl);
+    iov->iov_base = op->buf.data();
+    iov->iov_len = kReadSize;
+    msg->msg_iov = iov;
+    msg->msg_iovlen = 1;
+    msg->msg_control = control;
+    msg->msg_controllen = kRecvControl;
+    op->args.addr = msg;
+    op->args.flags = MSG_CMSG_CLOEXEC;
+  } else {
+    op = handle_op(as_handle(s), OpCode::Recv, &on_read);
+    UringDriver* ring = (st->flags & kNoRingOnce) ? nullptr : ring_for_reads(s->loop);
+    st->flags &= ~kNoRingOnce;
+    if (ring != nullptr) {
+      op->multishot = true;
+      op->args.mask = kBufGroup;
+    } else {
+      op->buf = FixedBuf::allocate(kReadSize);
+      op->args.addr = op->buf.data();
+      op->args.len = kReadSize;
+    }
   }
+  op->args.fd = st->fd;
   st->in_op = op;
   loop_state(s->loop)->driver->prepare(op);
+}
+
+// The fds an ipc read brought (libuv's uv__stream_recv_cmsg): queued on the
+// pipe for uv_accept, or closed when nobody can take them any more.
+void take_fds(uv_stream_t* s, const msghdr* msg, bool keep) {
+  for (const cmsghdr* c = CMSG_FIRSTHDR(msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(msg), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      if (keep) pipe_queue_fd(reinterpret_cast<uv_pipe_t*>(s), fd);
+      else ::close(fd);
+    }
+  }
 }
 
 // uv__read's delivery loop: alloc_cb, copy, read_cb while data remains and
@@ -178,6 +254,7 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
   uv_stream_t* s = stream_of(op);
   StreamState* st = sstate(s);
   const bool last = (flags & kOpMore) == 0;
+  const OpCode code = op->code;  // the op is released before the end
   if (last && st->in_op == op) st->in_op = nullptr;
   const std::byte* data = nullptr;
   UringDriver* ring = nullptr;
@@ -187,6 +264,7 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
   } else if (res > 0) {
     data = op->buf.data();
   }
+  if (code == OpCode::RecvMsg && res > 0) take_fds(s, static_cast<const msghdr*>(op->args.addr), !closing(s));
   if (closing(s)) {
     if (ring != nullptr) ring->recycle_buffer(kBufGroup, op_buffer_id(flags));
     handle_op_done(op, flags);
@@ -200,8 +278,12 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
     handle_op_done(op, flags);
   } else {
     handle_op_done(op, flags);
-    if (res == -ENOBUFS) {
+    if (res == -ENOBUFS && code == OpCode::Recv) {
       st->flags |= kNoRingOnce;  // every ring buffer is out: one plain recv
+    } else if (res == -EAGAIN) {
+      // The backend did not wait (io_uring on a non-blocking tty): poll first.
+      if (reading(s) && st->in_op == nullptr && st->held == nullptr) arm_read_wait(s);
+      return;
     } else if (res == 0 || (res != -ECANCELED && res != -EAGAIN && res != -EINTR)) {
       const int err = res == 0 ? UV_EOF : res;
       if (st->held != nullptr) {
@@ -214,6 +296,21 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
     }
   }
   if (!closing(s)) arm_read(s);
+}
+
+void on_read_ready(Op* op, int32_t res, uint32_t flags) {
+  uv_stream_t* s = stream_of(op);
+  StreamState* st = sstate(s);
+  if ((flags & kOpMore) == 0 && st->in_op == op) st->in_op = nullptr;
+  handle_op_done(op, flags);
+  if (closing(s)) return;
+  if (res >= 0) {
+    st->flags |= kReadReady;
+  } else if (res != -ECANCELED) {
+    if (st->flags & kReading) end_read(s, res);
+    return;
+  }
+  arm_read(s);
 }
 
 // ---------------------------------------------------------------------------
@@ -257,21 +354,109 @@ void finish_write(uv_stream_t* s, WriteState* w, int err) {
   sstate(s)->write_done.insert_tail(&w->queue);
 }
 
+// The fd uv_write2 passes (libuv's uv__handle_fd: TCP, pipe and UDP
+// handles), or UV_EBADF (none, or the handle is closing).
+int send_fd_of(uv_stream_t* h) {
+  if (is_closing(as_handle(h))) return UV_EBADF;
+  if (h->type == UV_TCP || h->type == UV_NAMED_PIPE) return sstate(h)->fd >= 0 ? sstate(h)->fd : UV_EBADF;
+  uv_os_fd_t fd;
+  if (h->type == UV_UDP && uv_fileno(as_handle(h), &fd) == 0) return fd;
+  return UV_EBADF;
+}
+
+// One SCM_RIGHTS message carrying `fd`, in `space` (CMSG_SPACE(int) bytes).
+void put_fd(msghdr* msg, void* space, int fd) {
+  std::memset(space, 0, CMSG_SPACE(sizeof(int)));
+  msg->msg_control = space;
+  msg->msg_controllen = CMSG_SPACE(sizeof(int));
+  cmsghdr* c = CMSG_FIRSTHDR(msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+}
+
+// libuv's uv__try_write: one nonblocking attempt; bytes written or -errno.
+ssize_t write_now(uv_stream_t* s, iovec* iov, int cnt, uv_stream_t* send_handle) {
+  StreamState* st = sstate(s);
+  ssize_t n;
+  if (send_handle != nullptr) {
+    const int fd = send_fd_of(send_handle);
+    if (fd < 0) return fd;
+    union {
+      char space[CMSG_SPACE(sizeof(int))];
+      cmsghdr align;
+    } control;
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = size_t(cnt);
+    put_fd(&msg, control.space, fd);
+    do n = ::sendmsg(st->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+  } else if (st->flags & kNotSocket) {
+    do n = ::writev(st->fd, iov, cnt);
+    while (n < 0 && errno == EINTR);
+  } else {
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = size_t(cnt);
+    do n = ::sendmsg(st->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+  }
+  return n < 0 ? -errno : n;
+}
+
+bool would_block(ssize_t err) { return err == -EAGAIN || err == -EWOULDBLOCK || err == -ENOBUFS; }
+
 void on_write(Op* op, int32_t res, uint32_t flags);
+void on_write_ready(Op* op, int32_t res, uint32_t flags);
 
 void start_write_op(uv_stream_t* s) {
   StreamState* st = sstate(s);
-  if (st->write_op != nullptr || st->write_queue.empty()) return;
-  WriteState* w = wstate(write_of(st->write_queue.next));
+  if (st->write_op != nullptr) return;
+  int send_fd = -1;
+  WriteState* w = nullptr;
+  while (!st->write_queue.empty()) {
+    uv_write_t* req = write_of(st->write_queue.next);
+    w = wstate(req);
+    if (req->send_handle == nullptr) break;
+    send_fd = send_fd_of(req->send_handle);
+    if (send_fd >= 0) break;
+    finish_write(s, w, send_fd);  // the handle to pass closed meanwhile: as libuv's uv__try_write
+    stream_schedule(s);
+    w = nullptr;
+  }
+  if (w == nullptr) return;
   const uint32_t cnt = std::min<uint32_t>(w->nbufs - w->index, IOV_MAX);
-  Op* op = handle_op(as_handle(s), OpCode::SendMsg, &on_write);
-  auto* msg = reinterpret_cast<msghdr*>(op->own_bytes(sizeof(msghdr)));
-  auto* iov = reinterpret_cast<iovec*>(op->own_bytes(sizeof(iovec) * cnt));
-  std::memset(msg, 0, sizeof *msg);
-  msg->msg_iov = iov;
-  msg->msg_iovlen = size_t(fill_iov(w, iov));
+  Op* op;
+  auto* iov = static_cast<iovec*>(nullptr);
+  if (st->flags & kNotSocket) {
+    op = handle_op(as_handle(s), OpCode::Writev, &on_write);
+    iov = reinterpret_cast<iovec*>(op->own_bytes(sizeof(iovec) * cnt));
+    op->args.addr = iov;
+    op->args.len = uint64_t(fill_iov(w, iov));
+    op->args.off = ~uint64_t{0};
+  } else {
+    op = handle_op(as_handle(s), OpCode::SendMsg, &on_write);
+    auto* msg = reinterpret_cast<msghdr*>(op->own_bytes(sizeof(msghdr)));
+    iov = reinterpret_cast<iovec*>(op->own_bytes(sizeof(iovec) * cnt));
+    std::memset(msg, 0, sizeof *msg);
+    msg->msg_iov = iov;
+    msg->msg_iovlen = size_t(fill_iov(w, iov));
+    if (send_fd >= 0) put_fd(msg, op->own_bytes(CMSG_SPACE(sizeof(int))), send_fd);
+    op->args.addr = msg;
+  }
   op->args.fd = st->fd;
-  op->args.addr = msg;
+  st->write_op = op;
+  loop_state(s->loop)->driver->prepare(op);
+}
+
+// The backend did not wait for room (io_uring on a non-blocking tty): poll.
+void arm_write_wait(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  Op* op = handle_op(as_handle(s), OpCode::PollAdd, &on_write_ready);
+  op->args.fd = st->fd;
+  op->args.mask = POLLOUT;
   st->write_op = op;
   loop_state(s->loop)->driver->prepare(op);
 }
@@ -298,14 +483,30 @@ void on_write(Op* op, int32_t res, uint32_t flags) {
   if (st->write_op == op) st->write_op = nullptr;
   handle_op_done(op, flags);
   if (st->write_queue.empty()) return;  // cannot happen: the head is this op's
-  WriteState* w = wstate(write_of(st->write_queue.next));
+  uv_write_t* req = write_of(st->write_queue.next);
+  WriteState* w = wstate(req);
   if (res >= 0) {
+    req->send_handle = nullptr;  // sent with the first bytes: never twice (libuv)
     if (advance(s, w, size_t(res))) finish_write(s, w, 0);
   } else if (res != -EAGAIN && res != -EINTR && res != -ENOBUFS && !closing(s)) {
     finish_write(s, w, res);  // libuv keeps its bytes counted until the callback
   }
   if (closing(s)) return;  // stream_destroy reports what is left
   stream_write_callbacks(s);
+  if (closing(s)) return;
+  if (res == -EAGAIN && st->write_op == nullptr && !st->write_queue.empty()) {
+    arm_write_wait(s);
+    return;
+  }
+  stream_write_resume(s);
+}
+
+void on_write_ready(Op* op, int32_t res, uint32_t flags) {
+  uv_stream_t* s = stream_of(op);
+  StreamState* st = sstate(s);
+  if (st->write_op == op) st->write_op = nullptr;
+  handle_op_done(op, flags);
+  (void)res;  // an error shows on the write itself
   if (!closing(s)) stream_write_resume(s);
 }
 
@@ -391,8 +592,9 @@ void run_pending(uv_loop_t*, PendingWork* w) {
     resume_accept(s);
     return;
   }
-  if (st->connect_req != nullptr && st->write_op == nullptr && st->delayed_error != 0) {
-    // libuv reports a connect error known at uv_tcp_connect time one turn later.
+  if (st->connect_req != nullptr && st->write_op == nullptr) {
+    // A connect whose outcome was known at once (uv_tcp_connect's delayed
+    // bind error, every uv_pipe_connect) is reported one turn later, as libuv.
     uv_connect_t* req = st->connect_req;
     const int err = st->delayed_error;
     st->delayed_error = 0;
@@ -400,7 +602,11 @@ void run_pending(uv_loop_t*, PendingWork* w) {
     req_unregister(s->loop);
     if (req->cb != nullptr) req->cb(req, err);
     if (closing(s)) return;
-    stream_flush_writes(s, UV_ECANCELED);
+    if (err != 0) {
+      stream_flush_writes(s, UV_ECANCELED);
+    } else {
+      stream_write_resume(s);
+    }
   }
   stream_write_callbacks(s);
   if (!closing(s)) deliver_held(s);
@@ -436,7 +642,10 @@ int stream_open(uv_stream_t* s, int fd, uint32_t flags) {
   StreamState* st = sstate(s);
   if (st->fd != -1 && st->fd != fd) return UV_EBUSY;
   st->flags |= flags;
-  if (s->type == UV_TCP) {
+  if (s->type != UV_TCP) {
+    struct stat sb;
+    if (::fstat(fd, &sb) == 0 && !S_ISSOCK(sb.st_mode)) st->flags |= kNotSocket;
+  } else {
     int on = 1;
     if ((st->flags & kNodelay) && ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) return -errno;
     // libuv: "TODO Use delay the user passed in" -- 60 s, as there.
@@ -497,9 +706,9 @@ void stream_close(uv_stream_t* s) {
   handle_stop(as_handle(s));
   cancel_op(s, st->in_op);
   cancel_op(s, st->write_op);
+  if (st->accepted_fd != -1) ::close(st->accepted_fd);  // a connection or a received fd
+  st->accepted_fd = -1;
   if (st->flags & kServer) {
-    if (st->accepted_fd != -1) ::close(st->accepted_fd);
-    st->accepted_fd = -1;
     if (st->fdq != nullptr) {
       for (int fd : *st->fdq) ::close(fd);
       delete st->fdq;
@@ -533,6 +742,7 @@ void stream_destroy(uv_stream_t* s) {
   // libuv leaves stdio fds open.
   if (st->fd > STDERR_FILENO) ::close(st->fd);
   st->fd = -1;
+  if (s->type == UV_NAMED_PIPE) pipe_destroy(reinterpret_cast<uv_pipe_t*>(s));
 }
 
 int stream_fileno(const uv_stream_t* s) { return sstate(s)->fd; }
@@ -543,27 +753,38 @@ extern "C" {
 
 size_t uv_stream_get_write_queue_size(const uv_stream_t* stream) { return stream->write_queue_size; }
 
-int uv_is_readable(const uv_stream_t* s) { return s->type == UV_TCP && (sstate(s)->flags & kReadable) != 0; }
-int uv_is_writable(const uv_stream_t* s) { return s->type == UV_TCP && (sstate(s)->flags & kWritable) != 0; }
+int uv_is_readable(const uv_stream_t* s) { return stream_type(s) && (sstate(s)->flags & kReadable) != 0; }
+int uv_is_writable(const uv_stream_t* s) { return stream_type(s) && (sstate(s)->flags & kWritable) != 0; }
 
 int uv_listen(uv_stream_t* stream, int backlog, uv_connection_cb cb) {
   if (closing(stream)) return UV_EINVAL;
-  if (stream->type != UV_TCP) return UV_EINVAL;
-  return tcp_listen(reinterpret_cast<uv_tcp_t*>(stream), backlog, cb);
+  if (stream->type == UV_TCP) return tcp_listen(reinterpret_cast<uv_tcp_t*>(stream), backlog, cb);
+  if (stream->type == UV_NAMED_PIPE) return pipe_listen(reinterpret_cast<uv_pipe_t*>(stream), backlog, cb);
+  return UV_EINVAL;
 }
 
+// libuv's uv_accept: the server's accepted connection, or the next fd an ipc
+// pipe received, becomes the client's (a pipe's or TCP handle's stream, a
+// UDP handle through uv_udp_open).
 int uv_accept(uv_stream_t* server, uv_stream_t* client) {
   StreamState* st = sstate(server);
-  if (server->type != UV_TCP || !(st->flags & kServer) || st->accepted_fd == -1) return UV_EAGAIN;
-  if (client->type != UV_TCP) return UV_EINVAL;
-  int err = stream_open(client, st->accepted_fd, kReadable | kWritable);
-  if (err != 0) {
-    ::close(st->accepted_fd);
-  } else {
-    sstate(client)->flags |= kBound;
+  if (!stream_type(server) || st->accepted_fd == -1) return UV_EAGAIN;
+  const int fd = st->accepted_fd;
+  int err;
+  switch (client->type) {
+    case UV_TCP:
+    case UV_NAMED_PIPE:
+      err = stream_open(client, fd, kReadable | kWritable);
+      if (err == 0) sstate(client)->flags |= kBound;
+      break;
+    case UV_UDP: err = uv_udp_open(reinterpret_cast<uv_udp_t*>(client), fd); break;
+    default: return UV_EINVAL;
   }
+  if (err != 0) ::close(fd);
   st->accepted_fd = -1;
-  if (st->fdq != nullptr && !st->fdq->empty()) {
+  if (!(st->flags & kServer)) {
+    st->accepted_fd = pipe_next_fd(reinterpret_cast<uv_pipe_t*>(server));  // ipc: the next received fd
+  } else if (st->fdq != nullptr && !st->fdq->empty()) {
     stream_schedule(server);
   } else {
     arm_accept(server);
@@ -573,7 +794,7 @@ int uv_accept(uv_stream_t* server, uv_stream_t* client) {
 
 int uv_read_start(uv_stream_t* stream, uv_alloc_cb alloc_cb, uv_read_cb read_cb) {
   if (stream == nullptr || alloc_cb == nullptr || read_cb == nullptr) return UV_EINVAL;
-  if (stream->type != UV_TCP || closing(stream)) return UV_EINVAL;
+  if (!stream_type(stream) || closing(stream)) return UV_EINVAL;
   StreamState* st = sstate(stream);
   if (!(st->flags & kReadable)) return UV_ENOTCONN;
   st->flags |= kReading;
@@ -591,7 +812,7 @@ int uv_read_start(uv_stream_t* stream, uv_alloc_cb alloc_cb, uv_read_cb read_cb)
 
 int uv_read_stop(uv_stream_t* stream) {
   StreamState* st = sstate(stream);
-  if (stream->type != UV_TCP || !(st->flags & kReading)) return 0;
+  if (!stream_type(stream) || !(st->flags & kReading)) return 0;
   st->flags &= ~kReading;
   handle_stop(as_handle(stream));
   // Data the cancelled recv still brings is held for the next uv_read_start.
@@ -601,12 +822,17 @@ int uv_read_stop(uv_stream_t* stream) {
   return 0;
 }
 
-int uv_write(uv_write_t* req, uv_stream_t* stream, const uv_buf_t bufs[], unsigned int nbufs, uv_write_cb cb) {
-  if (req == nullptr || stream == nullptr || stream->type != UV_TCP) return UV_EINVAL;
+int uv_write2(uv_write_t* req, uv_stream_t* stream, const uv_buf_t bufs[], unsigned int nbufs,
+              uv_stream_t* send_handle, uv_write_cb cb) {
+  if (req == nullptr || stream == nullptr || !stream_type(stream)) return UV_EINVAL;
   if (nbufs == 0 || bufs == nullptr) return UV_EINVAL;  // libuv asserts
   StreamState* st = sstate(stream);
   if (st->fd < 0) return UV_EBADF;
   if (!(st->flags & kWritable)) return UV_EPIPE;
+  if (send_handle != nullptr) {
+    if (!stream_is_ipc(stream)) return UV_EINVAL;
+    if (send_fd_of(send_handle) < 0) return UV_EBADF;
+  }
   // libuv: write_queue_size > 0 with an empty queue means failed requests
   // await their callbacks; do not try inline then.
   const bool idle = stream->write_queue_size == 0 && st->write_op == nullptr;
@@ -620,7 +846,7 @@ int uv_write(uv_write_t* req, uv_stream_t* stream, const uv_buf_t bufs[], unsign
   req->type = UV_WRITE;
   req->cb = cb;
   req->handle = stream;
-  req->send_handle = nullptr;
+  req->send_handle = send_handle;
   req_register(stream->loop);
   w->nbufs = nbufs;
   w->index = 0;
@@ -631,20 +857,17 @@ int uv_write(uv_write_t* req, uv_stream_t* stream, const uv_buf_t bufs[], unsign
   if (idle) {
     // As libuv's uv__write: try now; the callback runs in the next pending phase.
     iovec iov[IOV_MAX < 64 ? IOV_MAX : 64];
-    msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = size_t(std::min<int>(fill_iov(w, iov), int(sizeof iov / sizeof iov[0])));
-    ssize_t n;
-    do n = ::sendmsg(st->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
+    const int cnt = std::min<int>(fill_iov(w, iov), int(sizeof iov / sizeof iov[0]));
+    const ssize_t n = write_now(stream, iov, cnt, send_handle);
     if (n >= 0) {
+      req->send_handle = nullptr;
       if (advance(stream, w, size_t(n))) {
         finish_write(stream, w, 0);
         stream_schedule(stream);
         return 0;
       }
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-      finish_write(stream, w, -errno);
+    } else if (!would_block(n)) {
+      finish_write(stream, w, int(n));
       stream_schedule(stream);
       return 0;
     }
@@ -653,27 +876,34 @@ int uv_write(uv_write_t* req, uv_stream_t* stream, const uv_buf_t bufs[], unsign
   return 0;
 }
 
-int uv_try_write(uv_stream_t* stream, const uv_buf_t bufs[], unsigned int nbufs) {
-  if (stream == nullptr || stream->type != UV_TCP || (nbufs > 0 && bufs == nullptr)) return UV_EINVAL;
+int uv_write(uv_write_t* req, uv_stream_t* stream, const uv_buf_t bufs[], unsigned int nbufs, uv_write_cb cb) {
+  return uv_write2(req, stream, bufs, nbufs, nullptr, cb);
+}
+
+// libuv 1.44's uv_try_write2: EAGAIN while connecting or writing, then the
+// checks of a write, then one attempt.
+int uv_try_write2(uv_stream_t* stream, const uv_buf_t bufs[], unsigned int nbufs, uv_stream_t* send_handle) {
+  if (stream == nullptr || !stream_type(stream) || (nbufs > 0 && bufs == nullptr)) return UV_EINVAL;
   StreamState* st = sstate(stream);
   if (st->connect_req != nullptr || stream->write_queue_size != 0 || st->write_op != nullptr) return UV_EAGAIN;
   if (st->fd < 0) return UV_EBADF;
   if (!(st->flags & kWritable)) return UV_EPIPE;
-  msghdr msg{};
-  msg.msg_iov = reinterpret_cast<iovec*>(const_cast<uv_buf_t*>(bufs));  // uv_buf_t is iovec-shaped
-  msg.msg_iovlen = std::min<unsigned>(nbufs, IOV_MAX);
   size_t total = 0;
-  for (unsigned i = 0; i < msg.msg_iovlen; i++) total += bufs[i].len;
-  ssize_t n;
-  do n = ::sendmsg(st->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? UV_EAGAIN : -errno;
+  for (unsigned i = 0; i < nbufs; i++) total += bufs[i].len;
+  // uv_buf_t is iovec-shaped on Unix, as libuv relies on too.
+  const ssize_t n = write_now(stream, reinterpret_cast<iovec*>(const_cast<uv_buf_t*>(bufs)),
+                              int(std::min<unsigned>(nbufs, IOV_MAX)), send_handle);
+  if (n < 0) return would_block(n) ? UV_EAGAIN : int(n);
   if (n == 0 && total != 0) return UV_EAGAIN;
   return int(n);
 }
 
+int uv_try_write(uv_stream_t* stream, const uv_buf_t bufs[], unsigned int nbufs) {
+  return uv_try_write2(stream, bufs, nbufs, nullptr);
+}
+
 int uv_shutdown(uv_shutdown_t* req, uv_stream_t* stream, uv_shutdown_cb cb) {
-  if (req == nullptr || stream == nullptr || stream->type != UV_TCP) return UV_EINVAL;
+  if (req == nullptr || stream == nullptr || !stream_type(stream)) return UV_EINVAL;
   StreamState* st = sstate(stream);
   if (!(st->flags & kWritable) || (st->flags & (kShut | kShutting)) || closing(stream)) return UV_ENOTCONN;
   req->type = UV_SHUTDOWN;
@@ -684,6 +914,20 @@ int uv_shutdown(uv_shutdown_t* req, uv_stream_t* stream, uv_shutdown_cb cb) {
   st->flags |= kShutting;
   st->flags &= ~kWritable;
   stream_write_resume(stream);
+  return 0;
+}
+
+// libuv: uv__nonblock(fd, !blocking), nothing else. Veloq also remembers it:
+// a read on a blocking pipe or tty waits for readability first.
+int uv_stream_set_blocking(uv_stream_t* handle, int blocking) {
+  StreamState* st = sstate(handle);
+  int on = blocking ? 0 : 1;
+  int r;
+  do r = ::ioctl(st->fd, FIONBIO, &on);
+  while (r == -1 && errno == EINTR);
+  if (r != 0) return -errno;
+  if (blocking) st->flags |= kBlockingFd;
+  else st->flags &= ~kBlockingFd;
   return 0;
 }
 

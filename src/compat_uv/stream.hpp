@@ -25,12 +25,15 @@ enum StreamFlags : uint32_t {
   kReadEof = 1u << 10,
   kHeldEof = 1u << 11,  // EOF seen behind held data: reported after it
   kNoRingOnce = 1u << 12,  // the buffer ring ran dry: next recv is a plain one
+  kNotSocket = 1u << 13,   // pipe(2), FIFO, tty: Read/Writev ops and read/writev(2), never recv/send
+  kBlockingFd = 1u << 14,  // fd left blocking (tty master, uv_stream_set_blocking): poll before a read
+  kReadReady = 1u << 15,   // a poll said readable: the next read op may go on a blocking fd
 };
 
 struct StreamState {  // fits UV_STREAM_PRIVATE_FIELDS (128 bytes)
   uint32_t flags;
   int fd;
-  int accepted_fd;     // accepted, not yet handed out by uv_accept
+  int accepted_fd;     // accepted (server) or received (ipc pipe), not yet handed out by uv_accept
   int delayed_error;   // libuv's: bind EADDRINUSE reported by listen/connect
   uv_connection_cb connection_cb;
   uv_connect_t* connect_req;
@@ -71,7 +74,8 @@ inline uv_handle_t* as_handle(uv_stream_t* s) { return reinterpret_cast<uv_handl
 
 // uv__stream_init: the handle and its state, fd -1.
 void stream_init(uv_loop_t* loop, uv_stream_t* s, uv_handle_type type);
-// uv__stream_open: adopt `fd` (EBUSY if another is open), apply TCP options.
+// uv__stream_open: adopt `fd` (EBUSY if another is open), apply TCP options;
+// a pipe or tty fd that is not a socket gets kNotSocket.
 int stream_open(uv_stream_t* s, int fd, uint32_t flags);
 // Start the write side when it may go (connect finished): queued writes, then shutdown.
 void stream_write_resume(uv_stream_t* s);
@@ -84,6 +88,15 @@ void stream_listen_start(uv_stream_t* s, uv_connection_cb cb);
 void stream_schedule(uv_stream_t* s);  // run the stream's pending work next pending phase
 // uv__tcp_listen (tcp.cpp).
 int tcp_listen(uv_tcp_t* tcp, int backlog, uv_connection_cb cb);
+// Pipes (pipe.cpp): uv__pipe_listen; ipc fd queue behind accepted_fd
+// (libuv's queued_fds); the part of uv_close / destroy that is a pipe's.
+inline bool stream_is_ipc(const uv_stream_t* s) {
+  return s->type == UV_NAMED_PIPE && reinterpret_cast<const uv_pipe_t*>(s)->ipc;
+}
+int pipe_listen(uv_pipe_t* p, int backlog, uv_connection_cb cb);
+void pipe_queue_fd(uv_pipe_t* p, int fd);  // a received fd: accepted_fd, else the queue
+int pipe_next_fd(uv_pipe_t* p);            // the next queued fd, or -1
+void pipe_destroy(uv_pipe_t* p);
 
 inline void req_register(uv_loop_t* loop) { loop->active_reqs.count++; }
 inline void req_unregister(uv_loop_t* loop) { loop->active_reqs.count--; }

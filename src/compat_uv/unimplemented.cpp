@@ -9,9 +9,8 @@
 //    (UV_UNKNOWN_HANDLE, 0 for counts and memory sizes);
 //  - a function that is small, self-contained and exactly libuv's on Linux is
 //    real (accessors of public fields, free functions, getpid, loadavg ...);
-//  - a void function that cannot report ENOSYS says so once on stderr.
-// No stub runs a callback or initialises a handle; only the dl pair allocates (the uv_dlerror text, which
-// uv_dlclose frees, as in libuv). Each group names the issue that replaces it; when it lands,
+// No stub runs a callback or initialises a handle; only the dl pair
+// allocates (the uv_dlerror text, which uv_dlclose frees, as in libuv). Each group names the issue that replaces it; when it lands,
 // its lines move out of this file and test/abi/enosys_probe.c loses its case.
 // Signatures come from <uv.h>: a mismatch is a compile error (extern "C").
 #include <dlfcn.h>
@@ -21,7 +20,6 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -30,12 +28,6 @@
 #include "compat_uv/internal.hpp"
 
 namespace {
-
-// One line on stderr the first time an unimplemented void function runs.
-void report_unimplemented(std::atomic<bool>& reported, const char* name) {
-  if (!reported.exchange(true, std::memory_order_relaxed))
-    std::fprintf(stderr, "veloq: %s is not implemented yet (see README)\n", name);
-}
 
 // What libuv's INIT does to a uv_fs_t, then the failure a sync call reports
 // in req->result; uv_fs_req_cleanup and the uv_fs_get_* accessors work on it.
@@ -81,43 +73,8 @@ extern "C" {
 
 // ===== issue 5: streams, tcp, pipe, tty, udp, poll, addresses ===============
 
-// streams
-VELOQ_UV_ENOSYS(uv_write2, uv_write_t*, uv_stream_t*, const uv_buf_t[], unsigned int, uv_stream_t*, uv_write_cb)
-VELOQ_UV_ENOSYS(uv_try_write2, uv_stream_t*, const uv_buf_t[], unsigned int, uv_stream_t*)
-VELOQ_UV_ENOSYS(uv_stream_set_blocking, uv_stream_t*, int)
-
 // tcp
 VELOQ_UV_ENOSYS(uv_socketpair, int, int, uv_os_sock_t[2], int, int)
-
-// pipe
-VELOQ_UV_ENOSYS(uv_pipe, uv_file[2], int, int)
-VELOQ_UV_ENOSYS(uv_pipe_init, uv_loop_t*, uv_pipe_t*, int)
-VELOQ_UV_ENOSYS(uv_pipe_open, uv_pipe_t*, uv_file)
-VELOQ_UV_ENOSYS(uv_pipe_bind, uv_pipe_t*, const char*)
-VELOQ_UV_ENOSYS(uv_pipe_getsockname, const uv_pipe_t*, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_pipe_getpeername, const uv_pipe_t*, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_pipe_chmod, uv_pipe_t*, int)
-// libuv reports connect errors through the callback, from the loop; that
-// needs issue 5's stream machinery (and a pipe can't be initialised yet).
-void uv_pipe_connect(uv_connect_t*, uv_pipe_t*, const char*, uv_connect_cb) {
-  static std::atomic<bool> reported{false};
-  report_unimplemented(reported, "uv_pipe_connect");
-}
-// Windows only: libuv on Unix ignores it (src/unix/pipe.c).
-void uv_pipe_pending_instances(uv_pipe_t*, int) {}
-int uv_pipe_pending_count(uv_pipe_t*) { return 0; }  // nothing can be received yet
-uv_handle_type uv_pipe_pending_type(uv_pipe_t*) { return UV_UNKNOWN_HANDLE; }
-
-// tty
-VELOQ_UV_ENOSYS(uv_tty_init, uv_loop_t*, uv_tty_t*, uv_file, int)
-VELOQ_UV_ENOSYS(uv_tty_set_mode, uv_tty_t*, uv_tty_mode_t)
-VELOQ_UV_ENOSYS(uv_tty_get_winsize, uv_tty_t*, int*, int*)
-// uv_tty_set_mode never changed a mode, so there is none to restore: libuv
-// returns 0 in that state too. Must change with uv_tty_set_mode.
-int uv_tty_reset_mode(void) { return 0; }
-// Windows only; as Linux libuv (src/unix/tty.c).
-void uv_tty_set_vterm_state(uv_tty_vtermstate_t) {}
-int uv_tty_get_vterm_state(uv_tty_vtermstate_t*) { return UV_ENOTSUP; }
 
 // udp
 VELOQ_UV_ENOSYS(uv_udp_init, uv_loop_t*, uv_udp_t*)
