@@ -539,6 +539,231 @@ static void test_spawn_args(void** state) {
   assert_string_equal(out, "zero|one|two two\n");
 }
 
+/* ------------------------------------------------------- UV_CREATE_PIPE */
+
+/* Reads everything a pipe gives into `buf` until EOF, then closes it. */
+struct reader {
+  uv_pipe_t pipe;
+  char buf[4096];
+  size_t len;
+  int eof;
+  int err;
+  int closed;
+};
+
+static void reader_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* b) {
+  struct reader* r = h->data;
+  (void)suggested;
+  *b = uv_buf_init(r->buf + r->len, (unsigned)(sizeof r->buf - 1 - r->len));
+}
+
+static void reader_closed(uv_handle_t* h) { ((struct reader*)h->data)->closed = 1; }
+
+static void reader_read(uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
+  struct reader* r = s->data;
+  (void)b;
+  if (n > 0) {
+    r->len += (size_t)n;
+    r->buf[r->len] = '\0';
+    return;
+  }
+  if (n == 0) return;
+  if (n == UV_EOF) r->eof = 1;
+  else r->err = (int)n;
+  uv_close((uv_handle_t*)s, reader_closed);
+}
+
+static void reader_init(struct reader* r) {
+  memset(r, 0, sizeof *r);
+  assert_int_equal(uv_pipe_init(&loop, &r->pipe, 0), 0);
+  r->pipe.data = r;
+}
+
+/* follows libuv test-spawn.c spawn_stdout: the child's stdout is a pipe
+ * the parent reads to EOF */
+static void test_spawn_stdout(void** state) {
+  (void)state;
+  char* args[] = {"/bin/sh", "-c", "echo hello; echo world >&2", NULL};
+  struct child c;
+  struct reader out, err;
+  setup_loop();
+  reader_init(&out);
+  reader_init(&err);
+  child_setup(&c, args);
+  c.o.stdio_count = 3;
+  c.stdio[0].flags = UV_IGNORE;
+  c.stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+  c.stdio[1].data.stream = (uv_stream_t*)&out.pipe;
+  c.stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+  c.stdio[2].data.stream = (uv_stream_t*)&err.pipe;
+  assert_int_equal(child_spawn(&c), 0);
+  assert_true(uv_is_readable((uv_stream_t*)&out.pipe));
+  assert_false(uv_is_writable((uv_stream_t*)&out.pipe));
+  assert_int_equal(uv_read_start((uv_stream_t*)&out.pipe, reader_alloc, reader_read), 0);
+  assert_int_equal(uv_read_start((uv_stream_t*)&err.pipe, reader_alloc, reader_read), 0);
+  finish_loop();
+  assert_int_equal(c.exits, 1);
+  assert_int_equal(c.exit_status, 0);
+  assert_int_equal(out.eof, 1);
+  assert_string_equal(out.buf, "hello\n");
+  assert_int_equal(err.eof, 1);
+  assert_string_equal(err.buf, "world\n");
+  assert_no_children();
+}
+
+static int stdin_written;
+static void on_stdin_written(uv_write_t* req, int status) {
+  assert_int_equal(status, 0);
+  stdin_written++;
+  uv_close((uv_handle_t*)req->handle, NULL); /* EOF for the child */
+}
+
+/* follows libuv test-spawn.c spawn_stdin: the parent writes the child's
+ * stdin, the child echoes it back on stdout */
+static void test_spawn_stdin(void** state) {
+  (void)state;
+  char* args[] = {"/bin/cat", NULL};
+  struct child c;
+  struct reader out;
+  uv_pipe_t in;
+  uv_write_t req;
+  setup_loop();
+  reader_init(&out);
+  assert_int_equal(uv_pipe_init(&loop, &in, 0), 0);
+  child_setup(&c, args);
+  c.o.stdio_count = 2;
+  c.stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+  c.stdio[0].data.stream = (uv_stream_t*)&in;
+  c.stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+  c.stdio[1].data.stream = (uv_stream_t*)&out.pipe;
+  assert_int_equal(child_spawn(&c), 0);
+  assert_true(uv_is_writable((uv_stream_t*)&in));
+  assert_false(uv_is_readable((uv_stream_t*)&in));
+  stdin_written = 0;
+  uv_buf_t b = uv_buf_init("hello world\n", 12);
+  assert_int_equal(uv_write(&req, (uv_stream_t*)&in, &b, 1, on_stdin_written), 0);
+  assert_int_equal(uv_read_start((uv_stream_t*)&out.pipe, reader_alloc, reader_read), 0);
+  finish_loop();
+  assert_int_equal(stdin_written, 1);
+  assert_string_equal(out.buf, "hello world\n");
+  assert_int_equal(out.eof, 1);
+  assert_int_equal(c.exit_status, 0);
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_and_ping: one pipe both ways (a
+ * socketpair end), the child answers a line */
+static struct reader ping_r;
+static uv_write_t ping_req;
+static void ping_read(uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
+  reader_read(s, n, b);
+  if (n > 0 && strchr(ping_r.buf, '\n') != NULL && !uv_is_closing((uv_handle_t*)s)) {
+    uv_close((uv_handle_t*)s, reader_closed);
+  }
+}
+
+static void test_spawn_and_ping(void** state) {
+  (void)state;
+  /* the shell answers on its stdin, the socket (stdout is /dev/null) */
+  char* args[] = {"/bin/sh", "-c", "read line; echo \"pong:$line\" >&0", NULL};
+  struct child c;
+  setup_loop();
+  reader_init(&ping_r);
+  child_setup(&c, args);
+  c.o.stdio_count = 1;
+  c.stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE;
+  c.stdio[0].data.stream = (uv_stream_t*)&ping_r.pipe;
+  assert_int_equal(child_spawn(&c), 0);
+  assert_true(uv_is_readable((uv_stream_t*)&ping_r.pipe));
+  assert_true(uv_is_writable((uv_stream_t*)&ping_r.pipe));
+  uv_buf_t b = uv_buf_init("ping\n", 5);
+  assert_int_equal(uv_write(&ping_req, (uv_stream_t*)&ping_r.pipe, &b, 1, NULL), 0);
+  assert_int_equal(uv_read_start((uv_stream_t*)&ping_r.pipe, reader_alloc, ping_read), 0);
+  finish_loop();
+  assert_string_equal(ping_r.buf, "pong:ping\n");
+  assert_int_equal(c.exit_status, 0);
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_and_kill_with_std: a child blocked on its
+ * piped stdin dies by SIGTERM; the pipes see EOF */
+static void test_spawn_and_kill_with_std(void** state) {
+  (void)state;
+  char* args[] = {"/bin/cat", NULL};
+  struct child c;
+  struct reader out;
+  uv_pipe_t in;
+  setup_loop();
+  reader_init(&out);
+  assert_int_equal(uv_pipe_init(&loop, &in, 0), 0);
+  child_setup(&c, args);
+  c.o.stdio_count = 2;
+  c.stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+  c.stdio[0].data.stream = (uv_stream_t*)&in;
+  c.stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+  c.stdio[1].data.stream = (uv_stream_t*)&out.pipe;
+  assert_int_equal(child_spawn(&c), 0);
+  assert_int_equal(uv_read_start((uv_stream_t*)&out.pipe, reader_alloc, reader_read), 0);
+  assert_int_equal(uv_process_kill(&c.p, SIGTERM), 0);
+  run_until(&c.closed, 1);
+  assert_int_equal(c.term_signal, SIGTERM);
+  uv_close((uv_handle_t*)&in, NULL);
+  finish_loop();
+  assert_int_equal(out.eof, 1);
+  assert_int_equal(out.len, 0);
+  assert_no_children();
+}
+
+/* follows libuv test-spawn.c spawn_inherit_streams: UV_INHERIT_STREAM hands
+ * the child the fd of an open uv_pipe_t */
+static void test_spawn_inherit_stream(void** state) {
+  (void)state;
+  char* args[] = {"/bin/echo", "through a stream", NULL};
+  struct child c;
+  struct reader r;
+  uv_pipe_t w;
+  uv_file fds[2];
+  setup_loop();
+  assert_int_equal(uv_pipe(fds, 0, 0), 0);
+  reader_init(&r);
+  assert_int_equal(uv_pipe_open(&r.pipe, fds[0]), 0);
+  assert_int_equal(uv_pipe_init(&loop, &w, 0), 0);
+  assert_int_equal(uv_pipe_open(&w, fds[1]), 0);
+  child_setup(&c, args);
+  c.o.stdio_count = 2;
+  c.stdio[1].flags = UV_INHERIT_STREAM;
+  c.stdio[1].data.stream = (uv_stream_t*)&w;
+  assert_int_equal(child_spawn(&c), 0);
+  run_until(&c.closed, 1);
+  uv_close((uv_handle_t*)&w, NULL); /* the parent's write end: EOF after the child's */
+  assert_int_equal(uv_read_start((uv_stream_t*)&r.pipe, reader_alloc, reader_read), 0);
+  finish_loop();
+  assert_string_equal(r.buf, "through a stream\n");
+  assert_int_equal(r.eof, 1);
+  assert_no_children();
+}
+
+/* upstream: UV_CREATE_PIPE needs a uv_pipe_t (libuv: UV_EINVAL for any
+ * other stream, before forking) */
+static void test_spawn_create_pipe_needs_pipe(void** state) {
+  (void)state;
+  char* args[] = {"/bin/true", NULL};
+  struct child c;
+  uv_tcp_t tcp;
+  setup_loop();
+  assert_int_equal(uv_tcp_init(&loop, &tcp), 0);
+  child_setup(&c, args);
+  c.o.stdio_count = 2;
+  c.stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+  c.stdio[1].data.stream = (uv_stream_t*)&tcp;
+  assert_int_equal(child_spawn(&c), UV_EINVAL);
+  assert_false(uv_is_active((uv_handle_t*)&c.p));
+  uv_close((uv_handle_t*)&c.p, NULL);
+  uv_close((uv_handle_t*)&tcp, NULL);
+  finish_loop();
+  assert_no_children();
+}
+
 /* runs last: everything spawned above was reaped and nothing leaked */
 static void test_no_leaks(void** state) {
   (void)state;
@@ -576,6 +801,12 @@ int main(void) {
       cmocka_unit_test(test_spawn_close_before_exit),
       cmocka_unit_test(test_spawn_from_exit_cb),
       cmocka_unit_test(test_spawn_args),
+      cmocka_unit_test(test_spawn_stdout),
+      cmocka_unit_test(test_spawn_stdin),
+      cmocka_unit_test(test_spawn_and_ping),
+      cmocka_unit_test(test_spawn_and_kill_with_std),
+      cmocka_unit_test(test_spawn_inherit_stream),
+      cmocka_unit_test(test_spawn_create_pipe_needs_pipe),
       cmocka_unit_test(test_no_leaks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
