@@ -743,6 +743,49 @@ static void test_spawn_inherit_stream(void** state) {
   assert_no_children();
 }
 
+/* follows libuv test-spawn.c spawn_closed_process_io: with the parent's
+ * fd 0 closed, the socketpair may take fd 0; the child still gets the pipe
+ * as its stdin */
+static void test_spawn_closed_process_io(void** state) {
+  (void)state;
+  char path[64];
+  int fd = temp_file(path);
+  char* args[] = {"/bin/sh", "-c", "read line; echo \"got:$line\"", NULL};
+  struct child c;
+  uv_pipe_t in;
+  uv_write_t req;
+  int saved_stdin = fcntl(0, F_DUPFD_CLOEXEC, 10);
+  assert_true(saved_stdin >= 0);
+  setup_loop();
+  assert_int_equal(uv_pipe_init(&loop, &in, 0), 0);
+  child_setup(&c, args);
+  c.o.stdio_count = 2;
+  c.stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+  c.stdio[0].data.stream = (uv_stream_t*)&in;
+  c.stdio[1].flags = UV_INHERIT_FD;
+  c.stdio[1].data.fd = fd;
+  close(0);
+  int r = child_spawn(&c);
+  if (r != 0) dup2(saved_stdin, 0);
+  assert_int_equal(r, 0);
+  stdin_written = 0;
+  uv_buf_t b = uv_buf_init("line\n", 5);
+  assert_int_equal(uv_write(&req, (uv_stream_t*)&in, &b, 1, on_stdin_written), 0);
+  run_until(&c.closed, 1);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(stdin_written, 1);
+  /* fd 0, if the pipe had it, stays open (libuv never closes stdio fds) */
+  assert_int_equal(dup2(saved_stdin, 0), 0);
+  close(saved_stdin);
+  finish_loop();
+  close(fd);
+  char out[64];
+  slurp(path, out, sizeof out);
+  assert_string_equal(out, "got:line\n");
+  assert_int_equal(c.exit_status, 0);
+  assert_no_children();
+}
+
 /* upstream: UV_CREATE_PIPE needs a uv_pipe_t (libuv: UV_EINVAL for any
  * other stream, before forking) */
 static void test_spawn_create_pipe_needs_pipe(void** state) {
@@ -807,6 +850,7 @@ int main(void) {
       cmocka_unit_test(test_spawn_and_kill_with_std),
       cmocka_unit_test(test_spawn_inherit_stream),
       cmocka_unit_test(test_spawn_create_pipe_needs_pipe),
+      cmocka_unit_test(test_spawn_closed_process_io),
       cmocka_unit_test(test_no_leaks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
