@@ -280,7 +280,9 @@ int signal_start(uv_signal_t* handle, uv_signal_cb cb, int signum, bool oneshot)
     }
   }
   handle->signum = signum;
-  ss->oneshot = oneshot ? 1 : 0;
+  // Sticky, as libuv's UV_SIGNAL_ONE_SHOT flag: never cleared by a later
+  // regular start (the oracle agrees).
+  if (oneshot) ss->oneshot = 1;
   ss->pipe_w = loop_state(handle->loop)->signals->pipe_w;
   Queue* pos = started.next;
   while (pos != &started && ordered_before(signal_of_link(pos), handle)) pos = pos->next;

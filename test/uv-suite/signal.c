@@ -206,6 +206,28 @@ static void test_one_shot_beside_regular(void** state) {
   finish_loop();
 }
 
+/* libuv keeps a handle one-shot once started so: a later uv_signal_start
+ * still stops it after one delivery */
+static void test_signal_one_shot_sticks(void** state) {
+  (void)state;
+  struct counted c;
+  setup_loop();
+  counted_init(&loop, &c);
+  assert_int_equal(uv_signal_start_oneshot(&c.h, on_signal, SIGCHLD), 0);
+  raise(SIGCHLD);
+  run_until(&c.calls, 1);
+  assert_false(uv_is_active((uv_handle_t*)&c.h));
+  assert_int_equal(uv_signal_start(&c.h, on_signal, SIGCHLD), 0);
+  raise(SIGCHLD);
+  run_until(&c.calls, 2);
+  assert_false(uv_is_active((uv_handle_t*)&c.h));
+  raise(SIGCHLD);
+  assert_int_equal(uv_run(&loop, UV_RUN_NOWAIT), 0);
+  assert_int_equal(c.calls, 2);
+  uv_close((uv_handle_t*)&c.h, NULL);
+  finish_loop();
+}
+
 /* upstream: signal handles validate signum (0 up front, the rest through
  * sigaction: SIGKILL, SIGSTOP, out of range) */
 static void test_signal_bad_signum(void** state) {
@@ -483,6 +505,7 @@ int main(void) {
       cmocka_unit_test(test_we_get_signals),
       cmocka_unit_test(test_we_get_signal_one_shot),
       cmocka_unit_test(test_one_shot_beside_regular),
+      cmocka_unit_test(test_signal_one_shot_sticks),
       cmocka_unit_test(test_signal_bad_signum),
       cmocka_unit_test(test_signal_pending_on_close),
       cmocka_unit_test(test_signal_close_loop_alive),
