@@ -25,6 +25,9 @@ void uv_close(uv_handle_t* handle, uv_close_cb close_cb) {
     case UV_TTY: stream_close(reinterpret_cast<uv_stream_t*>(handle)); break;
     case UV_NAMED_PIPE: pipe_close(reinterpret_cast<uv_pipe_t*>(handle)); break;
     case UV_UDP: udp_close(reinterpret_cast<uv_udp_t*>(handle)); break;
+    case UV_SIGNAL: signal_close(reinterpret_cast<uv_signal_t*>(handle)); break;
+    case UV_PROCESS: process_close(reinterpret_cast<uv_process_t*>(handle)); break;
+    case UV_FS_EVENT: fs_event_close(reinterpret_cast<uv_fs_event_t*>(handle)); break;
     default: handle_stop(handle); break;
   }
   // uv__make_close_pending: a stack, so close_cbs run newest first.

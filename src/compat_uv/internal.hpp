@@ -130,6 +130,10 @@ struct WorkDoneQueue {
   WorkDoneQueue() { items.init(); }
 };
 
+struct SignalLoop;   // signal.cpp
+struct ProcessLoop;  // process.cpp
+struct InotifyLoop;  // fs_event.cpp
+
 struct LoopState {
   uint64_t time_ms = 0;
   uint64_t timer_counter = 0;
@@ -160,6 +164,11 @@ struct LoopState {
   // one that ran the loop), as loop.cpp's thread serial; 0 before any run.
   uint64_t runner = 0;
   WorkDoneQueue work_done;
+  // Signals, child processes, inotify: created on first use, torn down by
+  // uv_loop_close (loop_close_issue6).
+  SignalLoop* signals = nullptr;
+  ProcessLoop* processes = nullptr;
+  InotifyLoop* inotify = nullptr;
   // Declared before the driver so the driver goes first at destruction.
   OpRegistry ops;
   std::unique_ptr<Driver> driver;
@@ -239,5 +248,23 @@ int udp_fileno(const uv_udp_t* h);
 
 // uv_library_shutdown's part of the process title (proctitle.cpp).
 void process_title_cleanup();
+// Signals (signal.cpp), processes (process.cpp), fs events (fs_event.cpp).
+void signal_close(uv_signal_t* h);
+// True while messages written for `h` are still in its loop's pipe: its
+// close_cb waits for them (libuv's caught_signals > dispatched_signals).
+bool signal_undelivered(const uv_signal_t* h);
+// A uv_signal_t the loop owns (not in the handle queue, never ref'd).
+int signal_init_internal(uv_loop_t* loop, uv_signal_t* h);
+int signal_start_internal(uv_signal_t* h, uv_signal_cb cb, int signum);
+void signal_stop_internal(uv_signal_t* h);
+void process_close(uv_process_t* h);
+void fs_event_close(uv_fs_event_t* h);
+// uv_loop_close, once the loop is known empty: processes, then signals, then inotify.
+void process_loop_close(uv_loop_t* loop);
+void signal_loop_close(uv_loop_t* loop);
+void fs_event_loop_close(uv_loop_t* loop);
+// uv_loop_fork, after the driver swap: fresh signal pipe / inotify fd.
+void signal_loop_fork(uv_loop_t* loop);
+void fs_event_loop_fork(uv_loop_t* loop);
 
 }  // namespace veloq::uvc

@@ -72,11 +72,19 @@ bool loop_alive(const uv_loop_t* loop) {
 
 // uv__finish_close: the handle leaves the loop, then its close_cb runs.
 void finish_close(uv_handle_t* h) {
+  HandleState* hs = hstate(h);
+  if (h->type == UV_SIGNAL && signal_undelivered(reinterpret_cast<uv_signal_t*>(h))) {
+    // libuv: signals still in the loop's pipe name this handle; back into
+    // the closing queue until the poll phase has read them.
+    LoopState* ls = loop_state(h->loop);
+    hs->next_closing = ls->closing_handles;
+    ls->closing_handles = h;
+    return;
+  }
   if (h->type == UV_TCP || h->type == UV_NAMED_PIPE || h->type == UV_TTY) {
     stream_destroy(reinterpret_cast<uv_stream_t*>(h));
   }
   if (h->type == UV_UDP) udp_destroy(reinterpret_cast<uv_udp_t*>(h));
-  HandleState* hs = hstate(h);
   hs->flags |= kClosed;
   // uv__handle_unref
   if (hs->flags & kRef) {
@@ -272,6 +280,9 @@ int uv_loop_close(uv_loop_t* loop) {
   if (has_active_reqs(loop)) return UV_EBUSY;
   // Every handle still in the loop (open or not yet finished closing) counts.
   if (!loop_handle_queue(loop)->empty()) return UV_EBUSY;
+  process_loop_close(loop);
+  signal_loop_close(loop);
+  fs_event_loop_close(loop);
   delete ls;
   loop_state_ptr(loop) = nullptr;
   if (loop == default_loop_ptr) default_loop_ptr = nullptr;
@@ -337,6 +348,8 @@ int uv_loop_fork(uv_loop_t* loop) {
   if (!fresh) return err;
   ls->driver = std::move(fresh);
   ls->backend_dirty = true;
+  signal_loop_fork(loop);
+  fs_event_loop_fork(loop);
   // A send that raced the fork is not lost: the flag survives, the next poll
   // sees it.
   return 0;

@@ -8,9 +8,7 @@
 //    (UV_UNKNOWN_HANDLE, 0 for counts and memory sizes);
 //  - a function that is small, self-contained and exactly libuv's on Linux is
 //    real (accessors of public fields, OS handles ...).
-// No stub runs a callback or initialises a handle (except uv_spawn: libuv
-// initialises the process handle even when spawning fails, and callers
-// uv_close it); none allocates. Each group names the issue that replaces it; when it lands,
+// No stub runs a callback or initialises a handle; none allocates. Each group names the issue that replaces it; when it lands,
 // its lines move out of this file and test/abi/enosys_probe.c loses its case.
 // Signatures come from <uv.h>: a mismatch is a compile error (extern "C").
 #include <sys/ioctl.h>
@@ -112,39 +110,7 @@ uv_stat_t* uv_fs_get_statbuf(uv_fs_t* req) { return &req->statbuf; }
 uv_os_fd_t uv_get_osfhandle(int fd) { return fd; }
 int uv_open_osfhandle(uv_os_fd_t os_fd) { return os_fd; }
 
-// process
-// libuv initialises the handle before it tries to spawn, and callers close it
-// after a failed spawn (upstream test spawn_fails): keep that true.
-int uv_spawn(uv_loop_t* loop, uv_process_t* process, const uv_process_options_t* options) {
-  if (loop == nullptr || process == nullptr || options == nullptr) return UV_EINVAL;
-  veloq::uvc::handle_init(loop, reinterpret_cast<uv_handle_t*>(process), UV_PROCESS);
-  return UV_ENOSYS;
-}
-VELOQ_UV_ENOSYS(uv_process_kill, uv_process_t*, int)
-VELOQ_UV_ENOSYS(uv_kill, int, int)
-uv_pid_t uv_process_get_pid(const uv_process_t* process) { return process->pid; }
-// libuv: close-on-exec on fds 0..15 unconditionally, then up to the first
-// fd that is not open (src/unix/process.c, uv__cloexec with FIOCLEX).
-void uv_disable_stdio_inheritance(void) {
-  for (int fd = 0;; fd++) {
-    int rc;
-    do rc = ioctl(fd, FIOCLEX);
-    while (rc == -1 && errno == EINTR);
-    if (rc != 0 && fd > 15) break;
-  }
-}
-
-// signal
-VELOQ_UV_ENOSYS(uv_signal_init, uv_loop_t*, uv_signal_t*)
-VELOQ_UV_ENOSYS(uv_signal_start, uv_signal_t*, uv_signal_cb, int)
-VELOQ_UV_ENOSYS(uv_signal_start_oneshot, uv_signal_t*, uv_signal_cb, int)
-VELOQ_UV_ENOSYS(uv_signal_stop, uv_signal_t*)
-
-// fs_event, fs_poll
-VELOQ_UV_ENOSYS(uv_fs_event_init, uv_loop_t*, uv_fs_event_t*)
-VELOQ_UV_ENOSYS(uv_fs_event_start, uv_fs_event_t*, uv_fs_event_cb, const char*, unsigned int)
-VELOQ_UV_ENOSYS(uv_fs_event_stop, uv_fs_event_t*)
-VELOQ_UV_ENOSYS(uv_fs_event_getpath, uv_fs_event_t*, char*, size_t*)
+// fs_poll
 VELOQ_UV_ENOSYS(uv_fs_poll_init, uv_loop_t*, uv_fs_poll_t*)
 VELOQ_UV_ENOSYS(uv_fs_poll_start, uv_fs_poll_t*, uv_fs_poll_cb, const char*, unsigned int)
 VELOQ_UV_ENOSYS(uv_fs_poll_stop, uv_fs_poll_t*)
