@@ -132,7 +132,7 @@ const char* uv_req_type_name(uv_req_type type) {
 int uv_cancel(uv_req_t* req) {
   if (req == nullptr) return UV_EINVAL;
   switch (req->type) {
-    case UV_FS:
+    case UV_FS: return fs_cancel(reinterpret_cast<uv_fs_t*>(req));
     case UV_WORK:
     case UV_GETADDRINFO:
     case UV_GETNAMEINFO:

@@ -209,6 +209,7 @@ int uv_loop_init(uv_loop_t* loop) {
     delete ls;
     return err;
   }
+  install_pool_offload(ls);
   loop_state_ptr(loop) = ls;
   update_time(loop);
   return 0;
@@ -284,6 +285,7 @@ int uv_loop_fork(uv_loop_t* loop) {
   std::unique_ptr<veloq::Driver> fresh = make_loop_driver(&err);
   if (!fresh) return err;
   ls->driver = std::move(fresh);
+  install_pool_offload(ls);
   ls->backend_dirty = true;
   // A send that raced the fork is not lost: the flag survives, the next poll
   // sees it.

@@ -34,7 +34,6 @@ static uv_process_t process;
   } while (0)
 
 static void connect_cb(uv_connect_t* r, int status) { (void)r, (void)status, callbacks++; }
-static void fs_cb(uv_fs_t* r) { (void)r, callbacks++; }
 static void work_cb(uv_work_t* r) { (void)r, callbacks++; }
 static void after_work_cb(uv_work_t* r, int status) { (void)r, (void)status, callbacks++; }
 static void getaddrinfo_cb(uv_getaddrinfo_t* r, int status, struct addrinfo* res) {
@@ -71,7 +70,6 @@ static void streams_and_addresses(uv_loop_t* loop) {
 
 /* issue 6 */
 static void fs_and_system(uv_loop_t* loop) {
-  uv_fs_t req;
   uv_work_t work;
   uv_getaddrinfo_t gai;
   uv_process_options_t options;
@@ -83,21 +81,6 @@ static void fs_and_system(uv_loop_t* loop) {
   uv_cpu_info_t* cpus = (uv_cpu_info_t*)&buf; /* must be reset to NULL */
   int ncpus = -1;
   uv_lib_t lib;
-
-  /* sync and async fs: the req is left as libuv's INIT leaves it, failed */
-  memset(&req, 0xAA, sizeof req);
-  CHECK_EQ(uv_fs_open(loop, &req, "/dev/null", UV_FS_O_RDONLY, 0, NULL), UV_ENOSYS);
-  CHECK_EQ(uv_fs_get_type(&req), UV_FS_OPEN);
-  CHECK_EQ(uv_fs_get_result(&req), UV_ENOSYS);
-  CHECK_EQ(uv_fs_get_system_error(&req), -UV_ENOSYS);
-  CHECK_EQ(uv_fs_get_ptr(&req) == NULL, 1);
-  uv_fs_req_cleanup(&req);
-  CHECK_EQ(uv_fs_open(loop, &req, "/dev/null", UV_FS_O_RDONLY, 0, fs_cb), UV_ENOSYS);
-  CHECK_EQ(req.cb == fs_cb, 1);
-  uv_fs_req_cleanup(&req);
-  CHECK_EQ(uv_fs_stat(loop, &req, "/", fs_cb), UV_ENOSYS);
-  uv_fs_req_cleanup(&req);
-  CHECK_EQ(uv_fs_open(loop, NULL, "/dev/null", UV_FS_O_RDONLY, 0, NULL), UV_EINVAL);
 
   CHECK_EQ(uv_queue_work(loop, &work, work_cb, after_work_cb), UV_ENOSYS);
   CHECK_EQ(uv_getaddrinfo(loop, &gai, getaddrinfo_cb, "localhost", NULL, NULL), UV_ENOSYS);
