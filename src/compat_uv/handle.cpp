@@ -21,6 +21,7 @@ void uv_close(uv_handle_t* handle, uv_close_cb close_cb) {
     case UV_ASYNC: async_close(reinterpret_cast<uv_async_t*>(handle)); break;
     case UV_POLL: poll_close(reinterpret_cast<uv_poll_t*>(handle)); break;
     case UV_TCP: stream_close(reinterpret_cast<uv_stream_t*>(handle)); break;
+    case UV_FS_POLL: fs_poll_close(reinterpret_cast<uv_fs_poll_t*>(handle)); break;
     default: handle_stop(handle); break;
   }
   // uv__make_close_pending: a stack, so close_cbs run newest first.

@@ -219,12 +219,19 @@ void run_async(uv_loop_t* loop);
 Op* handle_op(uv_handle_t* h, OpCode code, OpCompleteFn fn);
 void handle_op_done(Op* op, uint32_t flags);
 inline uv_handle_t* op_handle(const Op* op) { return static_cast<uv_handle_t*>(op->owner); }
+// Something other than a driver op that the handle's close_cb must wait
+// for (fs_poll: its timer and stat request). handle_unhold() is the release,
+// with handle_op_done()'s rule: a closed handle's close_cb runs after the last.
+inline void handle_hold(uv_handle_t* h) { hstate(h)->ops++; }
+void handle_unhold(uv_handle_t* h);
 
 // Route the driver's offloaded ops (no opcode, Custom, epoll file I/O) to
 // the shared BlockingPool; called whenever ls->driver is (re)created.
 void install_pool_offload(LoopState* ls);
 // uv_cancel of a uv_fs_t (fs.cpp).
 int fs_cancel(uv_fs_t* req);
+// uv_close's part for uv_fs_poll_t (fs_poll.cpp).
+void fs_poll_close(uv_fs_poll_t* h);
 
 // Type-specific part of uv_close.
 void timer_close(uv_timer_t* h);

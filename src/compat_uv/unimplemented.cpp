@@ -176,15 +176,11 @@ VELOQ_UV_ENOSYS(uv_signal_start, uv_signal_t*, uv_signal_cb, int)
 VELOQ_UV_ENOSYS(uv_signal_start_oneshot, uv_signal_t*, uv_signal_cb, int)
 VELOQ_UV_ENOSYS(uv_signal_stop, uv_signal_t*)
 
-// fs_event, fs_poll
+// fs_event (fs_poll: fs_poll.cpp)
 VELOQ_UV_ENOSYS(uv_fs_event_init, uv_loop_t*, uv_fs_event_t*)
 VELOQ_UV_ENOSYS(uv_fs_event_start, uv_fs_event_t*, uv_fs_event_cb, const char*, unsigned int)
 VELOQ_UV_ENOSYS(uv_fs_event_stop, uv_fs_event_t*)
 VELOQ_UV_ENOSYS(uv_fs_event_getpath, uv_fs_event_t*, char*, size_t*)
-VELOQ_UV_ENOSYS(uv_fs_poll_init, uv_loop_t*, uv_fs_poll_t*)
-VELOQ_UV_ENOSYS(uv_fs_poll_start, uv_fs_poll_t*, uv_fs_poll_cb, const char*, unsigned int)
-VELOQ_UV_ENOSYS(uv_fs_poll_stop, uv_fs_poll_t*)
-VELOQ_UV_ENOSYS(uv_fs_poll_getpath, uv_fs_poll_t*, char*, size_t*)
 
 // system info
 // Output arrays start empty, as libuv sets them first: the uv_free_* below
