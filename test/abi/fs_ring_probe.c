@@ -2,7 +2,9 @@
  * extension). Async open/write/read/fsync/fstat/stat/rename/mkdir/unlink/
  * rmdir/close run on the loop's io_uring and never on the blocking pool
  * when the backend is io_uring; on epoll they all run on the pool. A
- * Custom-only request (access) is counted as a pool request on both. */
+ * Custom-only request (access) is counted as a pool request on both. With
+ * opcodes masked (VELOQ_URING_DISABLE, as on an older kernel) those requests
+ * run on the pool and still succeed. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +90,29 @@ int main(void) {
          (unsigned long long)st.ring, (unsigned long long)st.pool);
 
   CHECK_EQ(uv_loop_close(&loop), 0);
+
+  /* a ring without the opcodes (VELOQ_URING_DISABLE, or an older kernel):
+   * the same requests run on the pool, with the same results */
+  setenv("VELOQ_URING_DISABLE", "openat,statx,close", 1);
+  CHECK_EQ(uv_loop_init(&loop), 0);
+  fd = run(uv_fs_open(&loop, &req, dir, O_RDONLY | O_DIRECTORY, 0, cb), &req);
+  CHECK_EQ(fd >= 0, 1);
+  CHECK_EQ(uv_fs_fstat(&loop, &req, (int)fd, cb), 0);
+  calls = 0;
+  CHECK_EQ(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  CHECK_EQ(calls, 1);
+  CHECK_EQ(req.result, 0);
+  CHECK_EQ(req.statbuf.st_mode & 0170000, 0040000); /* S_IFDIR */
+  uv_fs_req_cleanup(&req);
+  CHECK_EQ(run(uv_fs_close(&loop, &req, (int)fd, cb), &req), 0);
+  CHECK_EQ(run(uv_fs_mkdir(&loop, &req, sub, 0755, cb), &req), 0);
+  CHECK_EQ(run(uv_fs_rmdir(&loop, &req, sub, cb), &req), 0);
+  CHECK_EQ(veloq_uv_fs_stats(&loop, &st), 0);
+  CHECK_EQ(st.pool, st.uring ? 3 : 5);
+  CHECK_EQ(st.ring, st.uring ? 2 : 0);
+  CHECK_EQ(uv_loop_close(&loop), 0);
+  unsetenv("VELOQ_URING_DISABLE");
+
   CHECK_EQ(rmdir(dir), 0);
   return 0;
 }
