@@ -438,6 +438,53 @@ static void test_fs_write_alotof_bufs_with_offset(void** state) {
   }
 }
 
+/* a read takes at most IOV_MAX buffers (libuv clamps nbufs to it) */
+static void test_fs_read_alotof_bufs(void** state) {
+  (void)state;
+  enum { N = 1030 };
+  uv_fs_t req;
+  static uv_buf_t iov[N];
+  static char bytes[N];
+  char data[N + 10];
+  memset(data, 'r', sizeof data - 1);
+  data[sizeof data - 1] = '\0';
+  put("alotread", data);
+  int fd = open("alotread", O_RDONLY);
+  EACH_MODE {
+    for (int i = 0; i < N; i++) iov[i] = uv_buf_init(&bytes[i], 1);
+    assert_int_equal(R(uv_fs_read(&loop, &req, fd, iov, N, 0, CB), &req), 1024);
+    uv_fs_req_cleanup(&req);
+  }
+  close(fd);
+}
+
+/* paths longer than the usual: the async copies take the slow storage */
+static void test_fs_long_path(void** state) {
+  (void)state;
+  uv_fs_t req;
+  char dir[256], file[400], file2[400];
+  memset(dir, 'd', 250);
+  dir[250] = '\0';
+  assert_int_equal(mkdir(dir, 0755), 0);
+  snprintf(file, sizeof file, "%s/%0120d", dir, 7);
+  snprintf(file2, sizeof file2, "%s/%0130d", dir, 8);
+  EACH_MODE {
+    ssize_t fd = R(uv_fs_open(&loop, &req, file, O_WRONLY | O_CREAT, 0644, CB), &req);
+    assert_true(fd >= 0);
+    uv_fs_req_cleanup(&req);
+    close((int)fd);
+    assert_int_equal(R(uv_fs_stat(&loop, &req, file, CB), &req), 0);
+    assert_true(S_ISREG(req.statbuf.st_mode));
+    uv_fs_req_cleanup(&req);
+    assert_int_equal(R(uv_fs_rename(&loop, &req, file, file2, CB), &req), 0);
+    uv_fs_req_cleanup(&req);
+    assert_int_equal(R(uv_fs_lstat(&loop, &req, file2, CB), &req), 0);
+    uv_fs_req_cleanup(&req);
+    assert_int_equal(R(uv_fs_unlink(&loop, &req, file2, CB), &req), 0);
+    uv_fs_req_cleanup(&req);
+  }
+}
+
 /* offset -1 reads from the file position and moves it; an explicit
  * offset does neither. follows libuv test-fs.c fs_read_file_eof and friends */
 static void test_fs_read_offset_minus_one(void** state) {
@@ -1685,6 +1732,8 @@ int main(void) {
       T(test_fs_write_multiple_bufs),
       T(test_fs_write_alotof_bufs),
       T(test_fs_write_alotof_bufs_with_offset),
+      T(test_fs_read_alotof_bufs),
+      T(test_fs_long_path),
       T(test_fs_read_offset_minus_one),
       T(test_fs_readv_offset_minus_one),
       T(test_fs_write_offset_minus_one),
