@@ -28,6 +28,7 @@ void uv_close(uv_handle_t* handle, uv_close_cb close_cb) {
     case UV_SIGNAL: signal_close(reinterpret_cast<uv_signal_t*>(handle)); break;
     case UV_PROCESS: process_close(reinterpret_cast<uv_process_t*>(handle)); break;
     case UV_FS_EVENT: fs_event_close(reinterpret_cast<uv_fs_event_t*>(handle)); break;
+    case UV_FS_POLL: fs_poll_close(reinterpret_cast<uv_fs_poll_t*>(handle)); break;
     default: handle_stop(handle); break;
   }
   // uv__make_close_pending: a stack, so close_cbs run newest first.
@@ -137,7 +138,7 @@ const char* uv_req_type_name(uv_req_type type) {
 int uv_cancel(uv_req_t* req) {
   if (req == nullptr) return UV_EINVAL;
   switch (req->type) {
-    case UV_FS: return UV_EBUSY;  // uv_fs_* requests are not on the threadpool yet
+    case UV_FS: return fs_cancel(reinterpret_cast<uv_fs_t*>(req));
     case UV_WORK: return work_cancel(work_item(reinterpret_cast<uv_work_t*>(req)->veloq_work.storage));
     case UV_GETADDRINFO:
       return work_cancel(work_item(reinterpret_cast<uv_getaddrinfo_t*>(req)->veloq_getaddrinfo.storage));

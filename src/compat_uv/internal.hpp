@@ -134,6 +134,16 @@ struct SignalLoop;   // signal.cpp
 struct ProcessLoop;  // process.cpp
 struct InotifyLoop;  // fs_event.cpp
 
+// The link between a loop's driver and the BlockingPool threads running its
+// offloaded ops: a pool thread posts the result, then leaves `pending`.
+struct PoolLink {
+  Driver* driver = nullptr;
+  std::atomic<uint32_t> pending{0};
+  PoolLink() = default;
+  PoolLink(const PoolLink&) = delete;
+  ~PoolLink();  // waits for pending == 0
+};
+
 struct LoopState {
   uint64_t time_ms = 0;
   uint64_t timer_counter = 0;
@@ -169,9 +179,16 @@ struct LoopState {
   SignalLoop* signals = nullptr;
   ProcessLoop* processes = nullptr;
   InotifyLoop* inotify = nullptr;
+  // Async fs requests by where they ran (veloq_uv_fs_stats, fs.cpp).
+  uint64_t fs_ring_reqs = 0;
+  uint64_t fs_pool_reqs = 0;
   // Declared before the driver so the driver goes first at destruction.
   OpRegistry ops;
   std::unique_ptr<Driver> driver;
+  // Ops the driver offloads run on the shared BlockingPool (fs.cpp,
+  // install_pool_offload). Declared after the driver so that it is destroyed
+  // first: its destructor waits until no pool thread can still touch it.
+  PoolLink pool;
 };
 
 inline LoopState*& loop_state_ptr(uv_loop_t* loop) {
@@ -226,6 +243,19 @@ void run_async(uv_loop_t* loop);
 Op* handle_op(uv_handle_t* h, OpCode code, OpCompleteFn fn);
 void handle_op_done(Op* op, uint32_t flags);
 inline uv_handle_t* op_handle(const Op* op) { return static_cast<uv_handle_t*>(op->owner); }
+// Something other than a driver op that the handle's close_cb must wait
+// for (fs_poll: its timer and stat request). handle_unhold() is the release,
+// with handle_op_done()'s rule: a closed handle's close_cb runs after the last.
+inline void handle_hold(uv_handle_t* h) { hstate(h)->ops++; }
+void handle_unhold(uv_handle_t* h);
+
+// Route the driver's offloaded ops (no opcode, Custom, epoll file I/O) to
+// the shared BlockingPool; called whenever ls->driver is (re)created.
+void install_pool_offload(LoopState* ls);
+// uv_cancel of a uv_fs_t (fs.cpp).
+int fs_cancel(uv_fs_t* req);
+// uv_close's part for uv_fs_poll_t (fs_poll.cpp).
+void fs_poll_close(uv_fs_poll_t* h);
 
 // Type-specific part of uv_close.
 void timer_close(uv_timer_t* h);

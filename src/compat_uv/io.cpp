@@ -15,8 +15,12 @@ Op* handle_op(uv_handle_t* h, OpCode code, OpCompleteFn fn) {
 void handle_op_done(Op* op, uint32_t flags) {
   if (flags & kOpMore) return;  // more completions of this op follow
   uv_handle_t* h = op_handle(op);
+  loop_state(h->loop)->ops.release(op);
+  handle_unhold(h);
+}
+
+void handle_unhold(uv_handle_t* h) {
   LoopState* ls = loop_state(h->loop);
-  ls->ops.release(op);
   HandleState* hs = hstate(h);
   if (--hs->ops == 0 && (hs->flags & kDraining)) {
     // The closing phase skipped it while ops were out: its turn now.

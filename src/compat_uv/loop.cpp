@@ -269,6 +269,7 @@ int uv_loop_init(uv_loop_t* loop) {
     delete ls;
     return err;
   }
+  install_pool_offload(ls);
   loop_state_ptr(loop) = ls;
   update_time(loop);
   return 0;
@@ -347,6 +348,7 @@ int uv_loop_fork(uv_loop_t* loop) {
   std::unique_ptr<veloq::Driver> fresh = make_loop_driver(&err);
   if (!fresh) return err;
   ls->driver = std::move(fresh);
+  install_pool_offload(ls);
   ls->backend_dirty = true;
   signal_loop_fork(loop);
   fs_event_loop_fork(loop);

@@ -1,9 +1,7 @@
-/* The functions of issues 5 and 6 that Veloq already implements for real
- * (src/compat_uv/unimplemented.cpp): accessors of public fields, free
- * functions, process ids, parallelism, load average, OS handles, dl errors,
- * tty vterm state, stdio inheritance.  Their siblings still answer
- * UV_ENOSYS on Veloq (test/abi/enosys_probe.c), so structs here are filled
- * by hand where libuv would have filled them. */
+/* Small system functions: accessors of public fields, free functions,
+ * process ids, parallelism, load average, OS handles, dl errors, tty vterm
+ * state, stdio inheritance. Structs are filled by hand here so each case
+ * checks one function alone. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

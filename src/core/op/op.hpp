@@ -108,7 +108,9 @@ struct Op {
   // Blocks from own_bytes() that did not fit inline; every one lives until
   // the op is released (a msghdr and its iovec array may be two requests).
   std::vector<std::unique_ptr<std::byte[]>> heap;
-  alignas(16) std::byte inline_storage[160];
+  // 416 bytes: a struct statx (256) and a path or two fit without a heap
+  // block, so a uv_fs_stat / fstat costs no allocation.
+  alignas(16) std::byte inline_storage[416];
   // Anything else the op refers to that must outlive it, released with the
   // slot after the last completion: e.g. the fd of a File dropped while this
   // op is still in flight (so the number is not reused under the op).
