@@ -1,5 +1,6 @@
 #include "core/runtime/executor.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <exception>
 #include <typeinfo>
@@ -10,6 +11,8 @@ namespace veloq {
 namespace {
 thread_local TaskHeader* t_current_task = nullptr;
 thread_local Executor* t_current_executor = nullptr;
+thread_local Executor* t_thread_executor = nullptr;
+std::atomic<uint64_t> g_next_task_id{0};
 
 void default_unhandled(const TaskHeader& t, std::exception_ptr e) {
   try {
@@ -26,17 +29,46 @@ void default_unhandled(const TaskHeader& t, std::exception_ptr e) {
 
 TaskHeader* current_task() { return t_current_task; }
 Executor* Executor::current() { return t_current_executor; }
+Executor* Executor::thread_current() { return t_thread_executor; }
+void Executor::set_thread_current(Executor* e) { t_thread_executor = e; }
 
 void TaskHeader::wake() {
-  if (home != nullptr) home->schedule(this);
+  // seq_cst: pairs with adopt() for a task aborted while in transit.
+  Executor* h = home.load(std::memory_order_seq_cst);
+  if (h == nullptr) return;  // unstarted, not adopted yet: adoption queues it
+  if (h->remote_wake_ == nullptr || h == t_thread_executor) {
+    h->schedule(this);
+    return;
+  }
+  add_ref();  // travels with the message; receive_wake drops it
+  h->remote_wake_(h->remote_ctx_, h, this);
 }
 
 namespace detail {
+uint64_t next_task_id() { return g_next_task_id.fetch_add(1, std::memory_order_relaxed) + 1; }
+
+void complete_join(TaskHeader* t) {
+  uintptr_t prev = t->join.exchange(kJoinDone, std::memory_order_acq_rel);
+  if (prev > kJoinDone) {
+    auto* waiter = reinterpret_cast<TaskHeader*>(prev);
+    waiter->wake();
+    waiter->release();  // the registration's ref, now ours
+  }
+}
+
+void cancel_unstarted(TaskHeader* t) {
+  if (t->root) t->root.destroy();
+  t->root = {};
+  t->leaf = {};
+  complete_join(t);
+  t->release();  // the live-task ref
+}
+
 void finish_task(TaskHeader* t) {
   t->finished = true;
-  if (t->joiner != nullptr) t->joiner->wake();
-  if (t->detached && t->exception) {
-    Executor* ex = t->home;
+  complete_join(t);
+  if (t->detached.load(std::memory_order_acquire) && t->exception) {
+    Executor* ex = t->home.load(std::memory_order_relaxed);
     if (ex && ex->on_unhandled_exception) {
       ex->on_unhandled_exception(*t, t->exception);
     } else {
@@ -47,6 +79,17 @@ void finish_task(TaskHeader* t) {
 }  // namespace detail
 
 Executor::~Executor() { abort_all(); }
+
+void Executor::adopt(TaskHeader* t) {
+  t->home.store(this, std::memory_order_seq_cst);
+  live_.insert(t);
+  schedule(t);
+}
+
+void Executor::receive_wake(TaskHeader* t) {
+  if (t->home.load(std::memory_order_relaxed) == this) schedule(t);
+  t->release();
+}
 
 void Executor::schedule(TaskHeader* t) {
   if (t->scheduled || t->finished || !t->root) return;
@@ -79,12 +122,12 @@ size_t Executor::run(size_t budget) {
     --ready_count_;
     t->scheduled = false;
     if (t->root && !t->finished) {
-      if (t->aborted) {
+      if (t->aborted.load(std::memory_order_seq_cst)) {
         // Destroying the root frame destroys the nested Task frames and
         // their pending awaiters, which cancel their ops.
         t->root.destroy();
         retire(t);
-        if (t->joiner != nullptr) t->joiner->wake();
+        detail::complete_join(t);
       } else {
         TaskHeader* prev = t_current_task;
         t_current_task = t;
@@ -107,7 +150,7 @@ void Executor::abort_all() {
   while (!live_.empty()) {
     std::vector<TaskHeader*> all(live_.begin(), live_.end());
     for (TaskHeader* t : all) {
-      t->aborted = true;
+      t->aborted.store(true, std::memory_order_relaxed);
       schedule(t);
     }
     run(~size_t{0});

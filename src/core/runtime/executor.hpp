@@ -23,18 +23,17 @@ class Executor {
 
   template <class T>
   JoinHandle<T> spawn(Task<T> body, const char* name = "") {
-    auto* st = new detail::JoinState<T>();
-    st->refs.store(2, std::memory_order_relaxed);  // handle + live-task ref
-    st->home = this;
-    st->id = ++next_id_;
-    st->name = name;
-    detail::RootCoro root = detail::run_root<T>(st, std::move(body));
-    st->root = root.h;
-    st->leaf = root.h;
-    live_.insert(st);
-    schedule(st);
+    auto* st = detail::make_task(std::move(body), name);
+    adopt(st);
     return JoinHandle<T>(st);
   }
+
+  // Make `t` (a new task from detail::make_task, or one handed over by the
+  // Runtime: spawned on another thread, or stolen while unstarted) one of
+  // ours and queue it. Its home is this executor from now on, for good.
+  void adopt(TaskHeader* t);
+  // A wake-up of `t` posted from another thread (carries one ref on t).
+  void receive_wake(TaskHeader* t);
 
   void schedule(TaskHeader* t);
   // Resume up to `budget` ready tasks. Returns how many ran.
@@ -45,6 +44,19 @@ class Executor {
   // Abort every live task (worker shutdown) and run the destructions.
   void abort_all();
 
+  // Runtime hook: how a wake-up of one of our tasks travels from another
+  // thread (the Mesh). Called with one extra ref on `t` that the receiver
+  // (receive_wake) drops. Without it, wakes are always local.
+  using RemoteWakeFn = void (*)(void* ctx, Executor* target, TaskHeader* t);
+  void set_remote_wake(RemoteWakeFn fn, void* ctx) {
+    remote_wake_ = fn;
+    remote_ctx_ = ctx;
+  }
+
+  // The executor of the worker running on this thread (set by Worker).
+  static Executor* thread_current();
+  static void set_thread_current(Executor* e);
+
   // Called with the exception of a detached task that threw.
   std::function<void(const TaskHeader&, std::exception_ptr)> on_unhandled_exception;
 
@@ -54,10 +66,12 @@ class Executor {
   friend void detail::finish_task(TaskHeader* t);
   void retire(TaskHeader* t);  // task frame gone: drop the live ref
 
+  friend struct TaskHeader;
+  RemoteWakeFn remote_wake_ = nullptr;
+  void* remote_ctx_ = nullptr;
   TaskHeader* head_ = nullptr;
   TaskHeader* tail_ = nullptr;
   size_t ready_count_ = 0;
-  uint64_t next_id_ = 0;
   std::unordered_set<TaskHeader*> live_;
 };
 

@@ -76,15 +76,28 @@ class Worker {
   // due timers. poll_io: submit and reap the ring, blocking until the next
   // timer deadline if `may_block` and no task is ready; then due timers.
   void run_ready();
-  void poll_io(bool may_block);
+  // `max_block_ns` >= 0 caps the wait (the Runtime uses it while its mesh
+  // overflow holds messages to retry).
+  void poll_io(bool may_block, int64_t max_block_ns = -1);
+
+  // Abort every task and drain the driver until every op's last completion
+  // arrived (what ~Worker does first). True if it had to stop because this
+  // thread is not the ring's issuer (-EEXIST): ops are still in the kernel.
+  bool drain();
+
+  // Position in its Runtime (-1 / null for a standalone Worker).
+  int index() const { return index_; }
+  class Runtime* runtime() const { return runtime_; }
 
   // Cached monotonic time, updated each turn (and by update_time()).
   uint64_t now_ns() const { return now_ns_; }
   void update_time() { now_ns_ = monotonic_ns(); }
 
  private:
+  friend class Runtime;
   struct Scope {
     Worker* prev;
+    Executor* prev_exec;
     explicit Scope(Worker* w);
     ~Scope();
   };
@@ -109,6 +122,9 @@ class Worker {
   BlockingPool* blocking_;
   size_t budget_;
   uint64_t now_ns_;
+  int index_ = -1;
+  class Runtime* runtime_ = nullptr;
+  bool stuck_ = false;  // drain() stopped on -EEXIST
 };
 
 // Spawn on the current thread's worker.
