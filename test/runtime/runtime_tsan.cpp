@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
   if (want("spawn_on_join")) run("spawn_on_join", [] { return sc::spawn_and_join(3); });
   if (want("stealing")) run("stealing", [] { return sc::stealing(3, 100); });
   if (want("p2c")) run("p2c", [] { return sc::p2c_balance(4, 2'000, 16); });
+  if (want("preemption")) run("preemption", [] { return sc::preemption_in_runtime(); });
+  if (want("watchdog")) run("watchdog", [] { return sc::watchdog_reports(); });
   if (want("shutdown")) {
     run("shutdown", [] { return sc::shutdown_in_flight(&veloq::test::count_open_fds); });
   }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -512,6 +513,100 @@ inline std::string shutdown_in_flight(size_t (*count_fds)()) {
   }
   const size_t after = count_fds();
   if (after != before) return fmt("fds: %zu before, %zu after", before, after);
+  return "";
+}
+
+// ---------------------------------------------------------------------------
+// Cooperative preemption: a task that only awaits work finishing inline
+// (never suspends on its own) is made to yield once its time slice is over,
+// so a timer on the same worker fires and stops it. Without preemption it
+// would spin until its 20 s bound and report false.
+inline Task<int> inline_step() { co_return 1; }
+
+inline Task<bool> spin_awaiting(std::atomic<bool>* stop) {
+  auto end = std::chrono::steady_clock::now() + 20s;
+  uint64_t steps = 0;
+  while (!stop->load() && std::chrono::steady_clock::now() < end) steps += uint64_t(co_await inline_step());
+  co_return stop->load() && steps > 0;
+}
+
+inline Task<void> stop_after_sleep(std::atomic<bool>* stop) {
+  co_await sleep(5ms);
+  stop->store(true);
+}
+
+inline Task<bool> preempt_root() {
+  std::atomic<bool> stop{false};
+  auto spin = spawn_local(spin_awaiting(&stop), "spinner");
+  auto timer = spawn_local(stop_after_sleep(&stop), "timer");
+  auto r = co_await spin;
+  co_await timer;
+  co_return r && *r;
+}
+
+inline std::string preemption_in_runtime() {
+  RuntimeOptions o = opts(1);
+  o.time_slice_ns = 1'000'000;
+  Runtime rt(o);
+  bool ok = rt.block_on(preempt_root());
+  const uint64_t n = rt.preemptions(0);
+  rt.shutdown();
+  if (!ok) return "the spinning task was never preempted: the timer could not fire";
+  if (n == 0) return "no preemption counted";
+  return "";
+}
+
+// Watchdog: a task that blocks its worker's thread (no await at all) is
+// reported, with its name and spawn location, and is not killed.
+struct StallLog {
+  std::mutex mu;
+  std::vector<StallReport> reports;
+  std::atomic<int> count{0};
+};
+
+inline Task<int> hog(StallLog* log) {
+  auto end = std::chrono::steady_clock::now() + 20s;
+  while (log->count.load() == 0 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(1ms);  // holds the worker: nothing else runs here
+  }
+  co_return 99;
+}
+
+inline Task<int> hog_root(Runtime* rt, StallLog* log) {
+  auto h = rt->spawn_on(1, hog(log), "hog");
+  auto r = co_await h;
+  co_return r ? *r : -1;
+}
+
+inline std::string watchdog_reports() {
+  StallLog log;
+  RuntimeOptions o = opts(2);
+  o.watchdog_ns = 20'000'000;
+  o.on_stall = [&log](const StallReport& r) {
+    std::lock_guard lk(log.mu);
+    log.reports.push_back(r);
+    log.count.fetch_add(1);
+  };
+  Runtime rt(o);
+  const int v = rt.block_on(hog_root(&rt, &log));
+  const uint64_t stalls = rt.counters(1).stalls.load();
+  rt.shutdown();
+  if (v != 99) return "the reported task did not complete (killed?)";
+  std::lock_guard lk(log.mu);
+  if (log.reports.empty()) return "no stall reported";
+  bool found = false;
+  for (const StallReport& r : log.reports) {
+    if (r.worker == 1 && std::string(r.name) == "hog" && std::string(r.file).find("scenarios.hpp") != std::string::npos &&
+        r.line > 0 && r.held_ns >= 20'000'000) {
+      found = true;
+    }
+  }
+  if (!found) {
+    const StallReport& r = log.reports.front();
+    return fmt("report: worker %zu name '%s' at %s:%u held %llu ns", r.worker, r.name, r.file, r.line,
+               (unsigned long long)r.held_ns);
+  }
+  if (stalls == 0) return "stall counter not bumped";
   return "";
 }
 

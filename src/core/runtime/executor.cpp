@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <typeinfo>
 #include <vector>
@@ -45,6 +46,22 @@ void TaskHeader::wake() {
 }
 
 namespace detail {
+uint64_t slice_clock_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+}
+
+std::coroutine_handle<> preempt(std::coroutine_handle<> next) noexcept {
+  TaskHeader* me = t_current_task;
+  if (me == nullptr || t_current_executor == nullptr) return next;
+  t_slice_end = 0;  // one forced yield per slice
+  me->leaf = next;
+  t_current_executor->preemptions_.fetch_add(1, std::memory_order_relaxed);
+  me->wake();  // back of the queue: everything ready runs first, then `next`
+  return std::noop_coroutine();
+}
+
 uint64_t next_task_id() { return g_next_task_id.fetch_add(1, std::memory_order_relaxed) + 1; }
 
 void complete_join(TaskHeader* t) {
@@ -132,7 +149,20 @@ size_t Executor::run(size_t budget) {
         TaskHeader* prev = t_current_task;
         t_current_task = t;
         t->running = true;
+        if (track_ || slice_ns_ != 0) {
+          const uint64_t now = detail::slice_clock_ns();
+          if (slice_ns_ != 0) detail::t_slice_end = now + slice_ns_;
+          if (track_) {
+            run_id_.store(t->id, std::memory_order_relaxed);
+            run_name_.store(t->name, std::memory_order_relaxed);
+            run_file_.store(t->file, std::memory_order_relaxed);
+            run_line_.store(t->line, std::memory_order_relaxed);
+            run_since_.store(now, std::memory_order_release);
+          }
+        }
         t->leaf.resume();
+        detail::t_slice_end = 0;
+        if (track_) run_since_.store(0, std::memory_order_release);
         t->running = false;
         t_current_task = prev;
         if (t->finished) retire(t);  // root frame destroyed itself
@@ -143,6 +173,16 @@ size_t Executor::run(size_t budget) {
   }
   t_current_executor = prev_exec;
   return ran;
+}
+
+Executor::Running Executor::running() const {
+  Running r;
+  r.since_ns = run_since_.load(std::memory_order_acquire);
+  r.id = run_id_.load(std::memory_order_relaxed);
+  r.name = run_name_.load(std::memory_order_relaxed);
+  r.file = run_file_.load(std::memory_order_relaxed);
+  r.line = run_line_.load(std::memory_order_relaxed);
+  return r;
 }
 
 void Executor::abort_all() {

@@ -7,7 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
+#include <coroutine>
 #include <functional>
+#include <source_location>
 #include <unordered_set>
 
 #include "core/runtime/task.hpp"
@@ -22,8 +25,9 @@ class Executor {
   ~Executor();
 
   template <class T>
-  JoinHandle<T> spawn(Task<T> body, const char* name = "") {
-    auto* st = detail::make_task(std::move(body), name);
+  JoinHandle<T> spawn(Task<T> body, const char* name = "",
+                      std::source_location loc = std::source_location::current()) {
+    auto* st = detail::make_task(std::move(body), name, loc);
     adopt(st);
     return JoinHandle<T>(st);
   }
@@ -53,6 +57,25 @@ class Executor {
     remote_ctx_ = ctx;
   }
 
+  // Cooperative preemption: a task running longer than `ns` without
+  // suspending yields at its next await of a Task (0: off).
+  void set_time_slice(uint64_t ns) { slice_ns_ = ns; }
+  uint64_t time_slice() const { return slice_ns_; }
+  uint64_t preemptions() const { return preemptions_.load(std::memory_order_relaxed); }
+  // Publish which task is running and since when (for a watchdog on another
+  // thread). Costs a clock read per task poll; on when slicing is on too.
+  void set_track_polls(bool on) { track_ = on; }
+  struct Running {
+    uint64_t since_ns;  // 0: no task running
+    uint64_t id;
+    const char* name;
+    const char* file;
+    uint32_t line;
+  };
+  // Any thread: a snapshot (fields may mix two consecutive polls; id and
+  // since are re-checked by the caller).
+  Running running() const;
+
   // The executor of the worker running on this thread (set by Worker).
   static Executor* thread_current();
   static void set_thread_current(Executor* e);
@@ -67,6 +90,15 @@ class Executor {
   void retire(TaskHeader* t);  // task frame gone: drop the live ref
 
   friend struct TaskHeader;
+  friend std::coroutine_handle<> detail::preempt(std::coroutine_handle<>) noexcept;
+  uint64_t slice_ns_ = 0;
+  bool track_ = false;
+  std::atomic<uint64_t> preemptions_{0};
+  std::atomic<uint64_t> run_since_{0};
+  std::atomic<uint64_t> run_id_{0};
+  std::atomic<const char*> run_name_{""};
+  std::atomic<const char*> run_file_{""};
+  std::atomic<uint32_t> run_line_{0};
   RemoteWakeFn remote_wake_ = nullptr;
   void* remote_ctx_ = nullptr;
   TaskHeader* head_ = nullptr;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -99,6 +100,13 @@ Runtime::Runtime(RuntimeOptions opts)
     }
   }
   started_.wait();
+  if (!start_error_ && opts_.watchdog_ns != 0) {
+    try {
+      watchdog_ = std::thread(&Runtime::watchdog_main, this);
+    } catch (...) {
+      start_error_ = std::current_exception();
+    }
+  }
   if (start_error_) {
     shutdown();
     std::rethrow_exception(start_error_);
@@ -120,7 +128,9 @@ void Runtime::worker_main(size_t i) {
   }
   s.tid = std::this_thread::get_id();
   try {
-    s.worker = std::make_unique<Worker>(opts_.worker);
+    WorkerOptions wo = opts_.worker;
+    wo.time_slice_ns = opts_.time_slice_ns;
+    s.worker = std::make_unique<Worker>(wo);
   } catch (...) {
     {
       std::lock_guard lk(error_mu_);
@@ -135,6 +145,7 @@ void Runtime::worker_main(size_t i) {
   w.runtime_ = this;
   s.wake_ctx = {this, i};
   w.executor().set_remote_wake(&Runtime::remote_wake, &s.wake_ctx);
+  w.executor().set_track_polls(opts_.watchdog_ns != 0);
   s.backend = w.backend();
   s.msg_ring = w.driver().features().msg_ring;
   {
@@ -165,6 +176,7 @@ void Runtime::turn(size_t i) {
   adopt_own(i);
   w.run_ready();
   s.ready.store(uint32_t(w.executor().ready_count()), std::memory_order_relaxed);
+  s.preemptions.store(w.executor().preemptions(), std::memory_order_relaxed);
   if (w.executor().has_ready()) {
     w.poll_io(false);
     return;
@@ -206,9 +218,14 @@ size_t Runtime::drain_inbox(size_t i) {
     SpscRing<MeshMsg>& r = mesh_->ring(from, i);
     // At most one ring's worth per sender per turn: a flooding sender cannot
     // keep this worker from its own tasks.
-    for (size_t k = 0; k < r.capacity() && r.try_pop(m); ++k) {
+    size_t k = 0;
+    for (; k < r.capacity() && r.try_pop(m); ++k) {
       handle(i, m);
       ++handled;
+    }
+    // A worker waiting to push more to us: there is room now.
+    if (k > 0 && from < n_ && slots_[from]->has_overflow.load(std::memory_order_relaxed)) {
+      notify(from);
     }
   }
   if (handled) slots_[i]->counters.received.fetch_add(handled, std::memory_order_relaxed);
@@ -252,6 +269,7 @@ void Runtime::flush_overflow(size_t i) {
     }
     if (pushed) notify(to);
   }
+  if (s.overflow_len == 0) s.has_overflow.store(false, std::memory_order_relaxed);
 }
 
 void Runtime::adopt_own(size_t i) {
@@ -306,6 +324,41 @@ bool Runtime::try_steal(size_t i) {
   return false;
 }
 
+// Watchdog: a plain thread that looks at every worker's published "task
+// running since" every watchdog_ns / 4 and reports a poll that has lasted
+// longer than watchdog_ns, once per poll. It never touches a worker beyond
+// those atomics: a report, not a kill (a task cannot be stopped safely from
+// outside; cooperative preemption is the cure for long runs that await).
+void Runtime::watchdog_main() {
+  std::vector<uint64_t> reported_since(n_, 0);
+  const auto period = std::chrono::nanoseconds(std::max<uint64_t>(opts_.watchdog_ns / 4, 1'000'000));
+  std::unique_lock lk(watchdog_mu_);
+  while (!stop_.load(std::memory_order_acquire)) {
+    watchdog_cv_.wait_for(lk, period, [&] { return stop_.load(std::memory_order_acquire); });
+    if (stop_.load(std::memory_order_acquire)) break;
+    const uint64_t now = detail::slice_clock_ns();
+    for (size_t i = 0; i < n_; ++i) {
+      Worker* w = slots_[i]->worker.get();
+      if (w == nullptr) continue;
+      Executor::Running r = w->executor().running();
+      if (r.since_ns == 0 || now < r.since_ns || now - r.since_ns < opts_.watchdog_ns) continue;
+      if (reported_since[i] == r.since_ns) continue;  // this poll was reported already
+      reported_since[i] = r.since_ns;
+      slots_[i]->counters.stalls.fetch_add(1, std::memory_order_relaxed);
+      StallReport rep{i, r.id, r.name, r.file, r.line, now - r.since_ns};
+      if (opts_.on_stall) {
+        opts_.on_stall(rep);
+      } else {
+        std::fprintf(stderr,
+                     "veloq: watchdog: task %llu (%s, spawned at %s:%u) has held worker %zu "
+                     "for %llu ms without yielding\n",
+                     (unsigned long long)rep.task_id, rep.name[0] ? rep.name : "unnamed", rep.file,
+                     rep.line, i, (unsigned long long)(rep.held_ns / 1'000'000));
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Sending
 
@@ -338,6 +391,7 @@ bool Runtime::send(size_t to, MeshMsg&& m) {
     } else {
       q.push_back(std::move(m));
       ++me.overflow_len;
+      me.has_overflow.store(true, std::memory_order_relaxed);
       me.counters.overflowed.fetch_add(1, std::memory_order_relaxed);
     }
     return true;
@@ -478,6 +532,13 @@ void Runtime::shutdown() {
     std::terminate();
   }
   stop_.store(true, std::memory_order_seq_cst);
+  if (watchdog_.joinable()) {
+    {
+      std::lock_guard lk(watchdog_mu_);
+      watchdog_cv_.notify_all();
+    }
+    watchdog_.join();
+  }
   // Non-worker senders inside send() finish (or give up) first: after this,
   // nobody outside the workers touches a worker's driver.
   while (senders_.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();

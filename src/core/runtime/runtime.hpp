@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <source_location>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -49,6 +50,24 @@ struct RuntimeOptions {
   // most this long before retrying them (it never blocks on a full ring).
   int64_t overflow_retry_ns = 1'000'000;
   WorkerOptions worker{};      // per-worker driver, budget, blocking pool
+  // Cooperative preemption: a task running longer than this without
+  // suspending yields at its next await point (0: off). Replaces
+  // worker.time_slice_ns.
+  uint64_t time_slice_ns = 10'000'000;
+  // Watchdog: report (never kill) a task that has held its worker longer
+  // than this in one poll (0: no watchdog thread). Each stall is reported
+  // once, to `on_stall` (default: one line on stderr).
+  uint64_t watchdog_ns = 0;
+  std::function<void(const struct StallReport&)> on_stall;
+};
+
+struct StallReport {
+  size_t worker;
+  uint64_t task_id;
+  const char* name;   // spawn name ("" if none)
+  const char* file;   // where it was spawned
+  uint32_t line;
+  uint64_t held_ns;   // how long it had held the worker when seen
 };
 
 // Per-worker counters (relaxed; for tests, tracing and tuning).
@@ -60,6 +79,7 @@ struct WorkerCounters {
   std::atomic<uint64_t> overflowed{0};   // messages it had to keep aside (full ring)
   std::atomic<uint64_t> wakes_msg_ring{0};  // wakes it sent through its ring (MSG_RING)
   std::atomic<uint64_t> wakes_eventfd{0};   // wakes it sent with the target's eventfd
+  std::atomic<uint64_t> stalls{0};          // watchdog reports about this worker
 };
 
 namespace detail {
@@ -127,6 +147,8 @@ class Runtime {
   int cpu(size_t i) const { return slots_[i]->cpu; }
   bool parked(size_t i) const { return slots_[i]->parked.load(std::memory_order_acquire); }
   const WorkerCounters& counters(size_t i) const { return slots_[i]->counters; }
+  // Forced yields (time slice over) on worker i so far.
+  uint64_t preemptions(size_t i) const { return slots_[i]->preemptions.load(std::memory_order_relaxed); }
   // Unstarted tasks waiting in worker i's steal queue.
   size_t queued(size_t i) const { return slots_[i]->qlen.load(std::memory_order_relaxed); }
 
@@ -151,26 +173,29 @@ class Runtime {
 
   // Start `t` on worker `core` (any thread). It never runs elsewhere.
   template <class T>
-  JoinHandle<T> spawn_on(size_t core, Task<T> t, const char* name = "") {
+  JoinHandle<T> spawn_on(size_t core, Task<T> t, const char* name = "",
+                        std::source_location loc = std::source_location::current()) {
     if (core >= n_) throw std::out_of_range("veloq::Runtime::spawn_on: no such worker");
-    auto* st = detail::make_task(std::move(t), name);
+    auto* st = detail::make_task(std::move(t), name, loc);
     JoinHandle<T> h(st);
     submit_pinned(core, st);
     return h;
   }
   // Start `t` on the less loaded of two random workers (any thread).
   template <class T>
-  JoinHandle<T> spawn(Task<T> t, const char* name = "") {
-    auto* st = detail::make_task(std::move(t), name);
+  JoinHandle<T> spawn(Task<T> t, const char* name = "",
+                        std::source_location loc = std::source_location::current()) {
+    auto* st = detail::make_task(std::move(t), name, loc);
     JoinHandle<T> h(st);
     submit_unstarted(pick_p2c(), st);
     return h;
   }
   // Queue `t` on worker `core`, stealable until it starts (any thread).
   template <class T>
-  JoinHandle<T> spawn_near(size_t core, Task<T> t, const char* name = "") {
+  JoinHandle<T> spawn_near(size_t core, Task<T> t, const char* name = "",
+                        std::source_location loc = std::source_location::current()) {
     if (core >= n_) throw std::out_of_range("veloq::Runtime::spawn_near: no such worker");
-    auto* st = detail::make_task(std::move(t), name);
+    auto* st = detail::make_task(std::move(t), name, loc);
     JoinHandle<T> h(st);
     submit_unstarted(core, st);
     return h;
@@ -209,7 +234,11 @@ class Runtime {
     // shutdown after the threads are joined).
     std::vector<std::deque<MeshMsg>> overflow;
     size_t overflow_len = 0;
+    // overflow_len > 0, for receivers: after draining our ring they wake us
+    // (if parked) so the overflow moves on without waiting for the timeout.
+    std::atomic<bool> has_overflow{false};
     WorkerCounters counters;
+    std::atomic<uint64_t> preemptions{0};  // copied from the executor each turn
     struct WakeCtx {
       Runtime* rt;
       size_t index;
@@ -217,6 +246,7 @@ class Runtime {
   };
 
   void worker_main(size_t i);
+  void watchdog_main();
   void turn(size_t i);
   size_t drain_inbox(size_t i);
   void flush_overflow(size_t i);
@@ -249,22 +279,27 @@ class Runtime {
   std::latch started_;
   std::latch drained_;   // every worker aborted its tasks and drained its ring
   std::latch destroy_;   // shutdown() says: destroy your Worker now
+  std::thread watchdog_;
+  std::mutex watchdog_mu_;
+  std::condition_variable watchdog_cv_;
   std::mutex error_mu_;
   std::exception_ptr start_error_;
 };
 
 // Spawn from inside a task of a Runtime (throws elsewhere).
 template <class T>
-JoinHandle<T> spawn_on(size_t core, Task<T> t, const char* name = "") {
+JoinHandle<T> spawn_on(size_t core, Task<T> t, const char* name = "",
+                       std::source_location loc = std::source_location::current()) {
   Runtime* rt = Runtime::current();
   if (rt == nullptr) throw std::logic_error("veloq::spawn_on outside a runtime worker");
-  return rt->spawn_on(core, std::move(t), name);
+  return rt->spawn_on(core, std::move(t), name, loc);
 }
 template <class T>
-JoinHandle<T> spawn(Task<T> t, const char* name = "") {
+JoinHandle<T> spawn(Task<T> t, const char* name = "",
+                    std::source_location loc = std::source_location::current()) {
   Runtime* rt = Runtime::current();
   if (rt == nullptr) throw std::logic_error("veloq::spawn outside a runtime worker");
-  return rt->spawn(std::move(t), name);
+  return rt->spawn(std::move(t), name, loc);
 }
 
 }  // namespace veloq

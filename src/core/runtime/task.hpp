@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <source_location>
 #include <stdexcept>
 #include <system_error>
 #include <type_traits>
@@ -39,6 +40,18 @@ template <class T = void>
 class Task;
 
 namespace detail {
+
+// Cooperative preemption (Executor::set_time_slice): the end of the running
+// task's time slice on this thread, 0 when slicing is off or no task runs.
+inline thread_local uint64_t t_slice_end = 0;
+uint64_t slice_clock_ns();
+// The running task's slice is over: make it yield instead of entering `next`
+// (re-queued at the back; `next` runs when it is resumed). Returns what
+// await_suspend should transfer to.
+std::coroutine_handle<> preempt(std::coroutine_handle<> next) noexcept;
+inline bool slice_expired() noexcept {
+  return t_slice_end != 0 && slice_clock_ns() >= t_slice_end;
+}
 
 struct PromiseBase {
   std::coroutine_handle<> continuation = std::noop_coroutine();
@@ -115,6 +128,9 @@ class [[nodiscard]] Task {
       // say so with an exception rather than dereference nothing.
       std::coroutine_handle<> await_suspend(std::coroutine_handle<> cont) noexcept {
         h.promise().continuation = cont;
+        // An await point: a task past its time slice yields here, so a task
+        // that only awaits work finishing inline cannot hold its worker.
+        if (detail::slice_expired()) [[unlikely]] return detail::preempt(h);
         return h;
       }
       T await_resume() {
@@ -160,6 +176,8 @@ struct TaskHeader {
   TaskHeader* next_ready = nullptr;
   uint64_t id = 0;
   const char* name = "";
+  const char* file = "";   // where it was spawned (watchdog reports)
+  uint32_t line = 0;
   bool scheduled = false;
   bool running = false;
   bool finished = false;   // body ran to completion (value or exception)
@@ -235,11 +253,14 @@ RootCoro run_root(JoinState<T>* st, Task<T> body) {
 
 // A new spawned task, not yet on any executor: refs = handle + live task.
 template <class T>
-JoinState<T>* make_task(Task<T> body, const char* name) {
+JoinState<T>* make_task(Task<T> body, const char* name,
+                        std::source_location loc = std::source_location::current()) {
   auto* st = new JoinState<T>();
   st->refs.store(2, std::memory_order_relaxed);
   st->id = next_task_id();
   st->name = name;
+  st->file = loc.file_name();
+  st->line = loc.line();
   RootCoro root = run_root<T>(st, std::move(body));
   st->root = root.h;
   st->leaf = root.h;

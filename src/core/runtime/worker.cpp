@@ -32,6 +32,7 @@ Worker::Worker(WorkerOptions opts)
   int err = 0;
   driver_ = make_driver(opts.driver, &err);
   if (!driver_) throw std::system_error(errno_code(err), "veloq: no usable I/O driver");
+  exec_.set_time_slice(opts.time_slice_ns);
   Driver* drv = driver_.get();
   std::atomic<size_t>* pending = &offload_pending_;
   driver_->set_offload([drv, pool = blocking_, pending](Op* op) {

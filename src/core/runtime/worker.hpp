@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <source_location>
 #include <stdexcept>
 #include <utility>
 
@@ -26,6 +27,10 @@ struct WorkerOptions {
   DriverOptions driver = DriverOptions::from_env();
   size_t budget = 64;                     // task polls per turn before reaping
   BlockingPool* blocking = nullptr;       // null: BlockingPool::shared()
+  // Cooperative preemption: a task running longer than this without
+  // suspending yields at its next await of a Task. 0: off (a Runtime turns
+  // it on, RuntimeOptions::time_slice_ns).
+  uint64_t time_slice_ns = 0;
 };
 
 class Worker {
@@ -48,8 +53,9 @@ class Worker {
   Backend backend() const { return driver_->backend(); }
 
   template <class T>
-  JoinHandle<T> spawn_local(Task<T> t, const char* name = "") {
-    return exec_.spawn(std::move(t), name);
+  JoinHandle<T> spawn_local(Task<T> t, const char* name = "",
+                            std::source_location loc = std::source_location::current()) {
+    return exec_.spawn(std::move(t), name, loc);
   }
 
   // Run `t` to completion on this thread, driving everything else meanwhile.
@@ -129,10 +135,11 @@ class Worker {
 
 // Spawn on the current thread's worker.
 template <class T>
-JoinHandle<T> spawn_local(Task<T> t, const char* name = "") {
+JoinHandle<T> spawn_local(Task<T> t, const char* name = "",
+                          std::source_location loc = std::source_location::current()) {
   Worker* w = Worker::current();
   if (w == nullptr) throw std::logic_error("veloq::spawn_local outside a worker");
-  return w->spawn_local(std::move(t), name);
+  return w->spawn_local(std::move(t), name, loc);
 }
 
 }  // namespace veloq
