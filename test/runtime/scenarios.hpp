@@ -245,11 +245,12 @@ inline Task<int> thrower_on_other_core() {
   throw std::runtime_error("cross-core boom");
 }
 
-inline Task<int> sleeps_long(std::atomic<int>* destroyed) {
+inline Task<int> sleeps_long(std::atomic<int>* destroyed, std::atomic<bool>* started = nullptr) {
   struct Mark {
     std::atomic<int>* d;
     ~Mark() { d->fetch_add(1); }
   } m{destroyed};
+  if (started != nullptr) started->store(true);
   co_await sleep(60s);
   co_return 7;
 }
@@ -298,8 +299,11 @@ inline Task<std::string> join_root(Runtime* rt) {
   // Abort a task on another core: its frame goes, the join says ECANCELED.
   {
     std::atomic<int> destroyed{0};
-    auto h = rt->spawn_on(1, sleeps_long(&destroyed));
-    co_await sleep(2ms);
+    std::atomic<bool> started{false};
+    auto h = rt->spawn_on(1, sleeps_long(&destroyed, &started));
+    // Started, so its frame holds the marker (an unstarted task aborted
+    // never runs its body at all).
+    if (!co_await wait_for([&] { return started.load(); })) co_return "remote task never started";
     h.abort();
     auto r = co_await h;
     if (r || r.error().value() != ECANCELED) co_return "cross-core abort: no ECANCELED";
