@@ -65,7 +65,11 @@ class SpscRing {
       slots_.store(s, std::memory_order_release);
     }
     s[tail & mask_] = std::move(v);
-    tail_.store(tail + 1, std::memory_order_release);
+    // seq_cst, not just release: the Runtime's parking protocol (Dekker
+    // style: sender stores tail then loads `parked`; receiver stores
+    // `parked` then loads tail) needs both stores in the single total order.
+    // On x86 that is one xchg, the price of the fence it replaces.
+    tail_.store(tail + 1, std::memory_order_seq_cst);
     return true;
   }
 
@@ -85,7 +89,7 @@ class SpscRing {
 
   // Any thread; exact for the consumer, a snapshot for others.
   bool empty() const {
-    return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire);
+    return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_seq_cst);
   }
 
  private:

@@ -186,11 +186,12 @@ void Runtime::turn(size_t i) {
     return;
   }
   // Park: announce it, then look once more for work that raced with the
-  // announcement. A sender pushes, then (seq_cst fence) reads `parked`; we
-  // store `parked`, then (seq_cst fence) read the rings: one of us sees the
-  // other, so a message is never left behind a sleeping worker.
+  // announcement. A sender stores the ring's tail (or a queue length), then
+  // reads `parked`; we store `parked`, then read the tails and lengths; all
+  // four seq_cst, so one of us sees the other and a message is never left
+  // behind a sleeping worker. (seq_cst operations rather than fences: TSan
+  // does not model fences.)
   s.parked.store(true, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
   if (has_incoming(i) || stop_.load(std::memory_order_seq_cst)) {
     s.parked.store(false, std::memory_order_relaxed);
     w.poll_io(false);
@@ -417,10 +418,10 @@ bool Runtime::send(size_t to, MeshMsg&& m) {
 }
 
 void Runtime::notify(size_t to) {
-  // Pairs with the fence in turn(): the push is visible before we read.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Pairs with turn(): our push (a seq_cst tail store) is ordered before
+  // this seq_cst load of `parked`.
   Slot& t = *slots_[to];
-  if (!t.parked.load(std::memory_order_relaxed)) return;  // busy: it will see the message
+  if (!t.parked.load(std::memory_order_seq_cst)) return;  // busy: it will see the message
   if (!t.parked.exchange(false, std::memory_order_acq_rel)) return;  // someone else woke it
   wake_worker(to);
 }
@@ -442,9 +443,9 @@ void Runtime::wake_worker(size_t to) {
 }
 
 void Runtime::notify_for_steal(size_t owner) {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // After the seq_cst store of the queue length (see turn()).
   Slot& o = *slots_[owner];
-  if (o.parked.load(std::memory_order_relaxed)) {
+  if (o.parked.load(std::memory_order_seq_cst)) {
     if (o.parked.exchange(false, std::memory_order_acq_rel)) wake_worker(owner);
     return;
   }
@@ -454,7 +455,7 @@ void Runtime::notify_for_steal(size_t owner) {
   for (size_t k = 0; k < n_; ++k) {
     size_t j = (start + k) % n_;
     Slot& s = *slots_[j];
-    if (j == owner || !s.parked.load(std::memory_order_relaxed)) continue;
+    if (j == owner || !s.parked.load(std::memory_order_seq_cst)) continue;
     if (s.parked.exchange(false, std::memory_order_acq_rel)) {
       wake_worker(j);
       return;
