@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   if (want("p2c")) run("p2c", [] { return sc::p2c_balance(4, 2'000, 16); });
   if (want("preemption")) run("preemption", [] { return sc::preemption_in_runtime(); });
   if (want("watchdog")) run("watchdog", [] { return sc::watchdog_reports(); });
+  if (want("fixedbuf")) run("fixedbuf_goes_home", [] { return sc::fixedbuf_goes_home(); });
   if (want("shutdown")) {
     run("shutdown", [] { return sc::shutdown_in_flight(&veloq::test::count_open_fds); });
   }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -22,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/mem/fixed_buf.hpp"
 #include "core/runtime/io.hpp"
 #include "core/runtime/runtime.hpp"
 #include "core/runtime/yield.hpp"
@@ -611,6 +613,63 @@ inline std::string watchdog_reports() {
                (unsigned long long)r.held_ns);
   }
   if (stalls == 0) return "stall counter not bumped";
+  return "";
+}
+
+// ---------------------------------------------------------------------------
+// A FixedBuf made on one worker and dropped on another goes home: the owner
+// pool counts the remote return and takes the block back at its next get();
+// a buffer may even outlive the thread whose pool it came from.
+struct PoolSnapshot {
+  size_t outstanding = 0;
+  uint64_t remote_returns = 0;
+};
+
+inline Task<FixedBuf> alloc_here(PoolSnapshot* before) {
+  before->outstanding = BufPool::local().outstanding();
+  before->remote_returns = BufPool::local().remote_returns();
+  FixedBuf b = FixedBuf::allocate(8192);
+  b.data()[0] = std::byte{42};
+  b.set_len(1);
+  co_return b;
+}
+
+inline Task<PoolSnapshot> pool_after_next_get() {
+  { FixedBuf warm = FixedBuf::allocate(4096); }  // get(): takes posted blocks back
+  co_return PoolSnapshot{BufPool::local().outstanding(), BufPool::local().remote_returns()};
+}
+
+inline Task<std::string> fixedbuf_root(Runtime* rt) {
+  PoolSnapshot before;
+  auto r = co_await rt->spawn_on(1, alloc_here(&before));
+  if (!r) co_return "alloc task failed";
+  FixedBuf b = std::move(*r);
+  if (b.len() != 1 || b.data()[0] != std::byte{42}) co_return "buffer content lost crossing cores";
+  b.reset();  // dropped on worker 0: posted home to worker 1's pool
+  auto after = co_await rt->spawn_on(1, pool_after_next_get());
+  if (!after) co_return "check task failed";
+  if (after->remote_returns != before.remote_returns + 1) {
+    co_return fmt("remote returns %llu -> %llu", (unsigned long long)before.remote_returns,
+                  (unsigned long long)after->remote_returns);
+  }
+  if (after->outstanding != before.outstanding) {
+    co_return fmt("worker 1 pool: %zu outstanding before, %zu after", before.outstanding, after->outstanding);
+  }
+  co_return "";
+}
+
+inline std::string fixedbuf_goes_home() {
+  {
+    Runtime rt(opts(2));
+    std::string err = rt.block_on(fixedbuf_root(&rt));
+    if (!err.empty()) return err;
+  }
+  // Outliving its thread: the pool stays until the last buffer is dropped.
+  FixedBuf b;
+  std::thread t([&b] { b = FixedBuf::allocate(16384); });
+  t.join();
+  std::memset(b.data(), 7, b.capacity());  // still valid memory (ASan checks)
+  b.reset();                               // frees it and the orphaned pool
   return "";
 }
 
