@@ -26,3 +26,8 @@ Test(runtime_shutdown, repeated_runtimes_leak_nothing, .timeout = 120) {
   // freed without running: ASan checks that part).
   cr_assert_leq(destroyed.load(), 20);
 }
+
+Test(runtime_shutdown, dump_lists_live_tasks_and_busy_workers, .timeout = 60) {
+  std::string err = sc::dump_lists_tasks();
+  cr_assert(err.empty(), "%s", err.c_str());
+}

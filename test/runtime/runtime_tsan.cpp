@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   if (want("preemption")) run("preemption", [] { return sc::preemption_in_runtime(); });
   if (want("watchdog")) run("watchdog", [] { return sc::watchdog_reports(); });
   if (want("fixedbuf")) run("fixedbuf_goes_home", [] { return sc::fixedbuf_goes_home(); });
+  if (want("dump")) run("debug_dump", [] { return sc::dump_lists_tasks(); });
   if (want("shutdown")) {
     run("shutdown", [] { return sc::shutdown_in_flight(&veloq::test::count_open_fds); });
   }

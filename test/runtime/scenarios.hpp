@@ -673,4 +673,32 @@ inline std::string fixedbuf_goes_home() {
   return "";
 }
 
+// ---------------------------------------------------------------------------
+// Runtime::dump(): every worker lists its live tasks (name, spawn location)
+// and ops in flight; a worker stuck in a task is named with that task.
+inline std::string dump_lists_tasks() {
+  RuntimeOptions o = opts(2);
+  o.watchdog_ns = 10'000'000'000ull;  // on (publishes the running task), never fires here
+  Runtime rt(o);
+  std::atomic<int> destroyed{0};
+  std::atomic<bool> started{false};
+  auto sleeper = rt.spawn_on(1, sleeps_long(&destroyed, &started), "sleeper");
+  std::atomic<int> op_started{0};
+  auto blocked = rt.spawn_on(1, blocked_on_op(&op_started), "blocked_on_poll");
+  if (!wait_thread([&] { return started.load() && op_started.load() == 1; })) return "tasks did not start";
+  std::string d = rt.dump();
+  for (const char* want : {"worker 0", "worker 1", "sleeper", "blocked_on_poll", "scenarios.hpp", "1 ops in flight"}) {
+    if (d.find(want) == std::string::npos) return fmt("dump lacks '%s':\n%s", want, d.c_str());
+  }
+  std::atomic<bool> s{false}, release{false};
+  auto spin = rt.spawn_on(0, spinner(&s, &release), "spinner");
+  wait_thread([&] { return s.load(); });
+  d = rt.dump(std::chrono::milliseconds(100));
+  release = true;
+  if (d.find("worker 0: no answer; running task") == std::string::npos || d.find("spinner") == std::string::npos) {
+    return fmt("busy worker not reported with its task:\n%s", d.c_str());
+  }
+  return "";
+}
+
 }  // namespace veloq::scenario

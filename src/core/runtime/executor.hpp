@@ -45,6 +45,11 @@ class Executor {
   bool has_ready() const { return head_ != nullptr; }
   size_t live_tasks() const { return live_.size(); }
   size_t ready_count() const { return ready_count_; }
+  // Visit every live task (home thread only; for debug dumps).
+  template <class F>
+  void for_each_live(F&& f) const {
+    for (TaskHeader* t : live_) f(*t);
+  }
   // Abort every live task (worker shutdown) and run the destructions.
   void abort_all();
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
+#include <string>
 
 namespace veloq {
 
@@ -521,6 +523,74 @@ size_t Runtime::pick_p2c() {
     return s.qlen.load(std::memory_order_relaxed) + s.ready.load(std::memory_order_relaxed);
   };
   return load(b) < load(a) ? b : a;
+}
+
+// ---------------------------------------------------------------------------
+// Debug dump
+
+std::string Runtime::dump(std::chrono::milliseconds wait) {
+  if (current() == this) throw std::logic_error("veloq::Runtime::dump on its own worker");
+  struct Part {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::string> text;
+    std::vector<bool> done;
+  };
+  auto part = std::make_shared<Part>();
+  part->text.resize(n_);
+  part->done.resize(n_, false);
+  for (size_t i = 0; i < n_; ++i) {
+    post(i, [this, part, i] {
+      Worker& w = *slots_[i]->worker;
+      std::string out;
+      char line[512];
+      std::snprintf(line, sizeof line,
+                    "worker %zu (thread cpu %d, %s): %zu live tasks, %zu ready, %zu ops in flight, "
+                    "%zu op slots live, %zu unstarted queued, %zu messages in overflow\n",
+                    i, slots_[i]->cpu, backend_name(w.backend()), w.executor().live_tasks(),
+                    w.executor().ready_count(), w.driver().in_flight(), w.ops().live(),
+                    slots_[i]->qlen.load(std::memory_order_relaxed), slots_[i]->overflow_len);
+      out += line;
+      w.executor().for_each_live([&](const TaskHeader& t) {
+        std::snprintf(line, sizeof line, "  task %llu %s (spawned at %s:%u)%s%s\n",
+                      (unsigned long long)t.id, t.name[0] ? t.name : "unnamed", t.file, t.line,
+                      t.scheduled ? " ready" : " waiting",
+                      t.aborted.load(std::memory_order_relaxed) ? " aborting" : "");
+        out += line;
+      });
+      std::lock_guard lk(part->mu);
+      part->text[i] = std::move(out);
+      part->done[i] = true;
+      part->cv.notify_all();
+    });
+  }
+  std::unique_lock lk(part->mu);
+  part->cv.wait_for(lk, wait, [&] {
+    for (bool d : part->done) {
+      if (!d) return false;
+    }
+    return true;
+  });
+  std::string all;
+  for (size_t i = 0; i < n_; ++i) {
+    if (part->done[i]) {
+      all += part->text[i];
+      continue;
+    }
+    char line[512];
+    Executor::Running r = slots_[i]->worker ? slots_[i]->worker->executor().running()
+                                            : Executor::Running{0, 0, "", "", 0};
+    if (r.since_ns != 0) {
+      std::snprintf(line, sizeof line,
+                    "worker %zu: no answer; running task %llu %s (spawned at %s:%u) for %llu ms\n", i,
+                    (unsigned long long)r.id, r.name[0] ? r.name : "unnamed", r.file, r.line,
+                    (unsigned long long)((detail::slice_clock_ns() - r.since_ns) / 1'000'000));
+    } else {
+      std::snprintf(line, sizeof line, "worker %zu: no answer (busy; enable the watchdog to see the task)\n", i);
+    }
+    all += line;
+  }
+  return all;
 }
 
 // ---------------------------------------------------------------------------

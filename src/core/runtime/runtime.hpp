@@ -20,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +33,7 @@
 #include <optional>
 #include <source_location>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -209,6 +211,13 @@ class Runtime {
   // The power-of-two-choices pick: two distinct random workers, the one with
   // the shorter published queue (ready + unstarted).
   size_t pick_p2c();
+
+  // A text dump of every worker: live tasks (id, name, spawn location,
+  // state), ops in flight, queues, parked or not. Each worker writes its own
+  // part on its own thread (a Mesh closure); a worker that does not answer
+  // within `wait` is reported with the task it is running, if the watchdog
+  // publishes it. Any thread but a worker of this runtime.
+  std::string dump(std::chrono::milliseconds wait = std::chrono::seconds(1));
 
   // Stop accepting spawns and posts, abort every task (their ops cancelled
   // and drained per the cancel invariant), drop undelivered messages, join
