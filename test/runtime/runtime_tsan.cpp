@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   if (want("watchdog")) run("watchdog", [] { return sc::watchdog_reports(); });
   if (want("fixedbuf")) run("fixedbuf_goes_home", [] { return sc::fixedbuf_goes_home(); });
   if (want("dump")) run("debug_dump", [] { return sc::dump_lists_tasks(); });
+  if (want("trace")) run("trace_json", [] { return sc::trace_export(3); });
   if (want("shutdown")) {
     run("shutdown", [] { return sc::shutdown_in_flight(&veloq::test::count_open_fds); });
   }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -34,9 +35,10 @@ namespace veloq::scenario {
 using namespace std::chrono_literals;
 
 inline std::string fmt(const char* f, auto... a) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, f, a...);
-  return buf;
+  const int n = std::snprintf(nullptr, 0, f, a...);
+  std::string out(n > 0 ? size_t(n) : 0, '\0');
+  if (n > 0) std::snprintf(out.data(), out.size() + 1, f, a...);
+  return out;
 }
 
 inline RuntimeOptions opts(size_t workers, size_t capacity = 256) {
@@ -698,6 +700,151 @@ inline std::string dump_lists_tasks() {
   if (d.find("worker 0: no answer; running task") == std::string::npos || d.find("spinner") == std::string::npos) {
     return fmt("busy worker not reported with its task:\n%s", d.c_str());
   }
+  return "";
+}
+
+// ---------------------------------------------------------------------------
+// Trace export: valid JSON (checked by a small strict parser below), one
+// named track per worker, task polls on the workers that ran them.
+class JsonCheck {
+ public:
+  explicit JsonCheck(const std::string& s) : s_(s) {}
+  bool valid() {
+    ws();
+    if (!value()) return false;
+    ws();
+    return i_ == s_.size();
+  }
+
+ private:
+  void ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+  }
+  bool lit(const char* w) {
+    size_t n = std::strlen(w);
+    if (s_.compare(i_, n, w) != 0) return false;
+    i_ += n;
+    return true;
+  }
+  bool str() {
+    if (i_ >= s_.size() || s_[i_] != '"') return false;
+    ++i_;
+    while (i_ < s_.size() && s_[i_] != '"') {
+      if (static_cast<unsigned char>(s_[i_]) < 0x20) return false;
+      if (s_[i_] == '\\') {
+        ++i_;
+        if (i_ >= s_.size()) return false;
+        if (s_[i_] == 'u') {
+          for (int k = 0; k < 4; ++k) {
+            if (++i_ >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[i_]))) return false;
+          }
+        } else if (std::strchr("\"\\/bfnrt", s_[i_]) == nullptr) {
+          return false;
+        }
+      }
+      ++i_;
+    }
+    if (i_ >= s_.size()) return false;
+    ++i_;
+    return true;
+  }
+  bool num() {
+    size_t st = i_;
+    if (i_ < s_.size() && s_[i_] == '-') ++i_;
+    while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_]))) ++i_;
+    if (i_ < s_.size() && s_[i_] == '.') {
+      ++i_;
+      while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_]))) ++i_;
+    }
+    return i_ > st;
+  }
+  bool value() {
+    if (i_ >= s_.size()) return false;
+    char c = s_[i_];
+    if (c == '{') {
+      ++i_;
+      ws();
+      if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
+      for (;;) {
+        ws();
+        if (!str()) return false;
+        ws();
+        if (i_ >= s_.size() || s_[i_] != ':') return false;
+        ++i_;
+        ws();
+        if (!value()) return false;
+        ws();
+        if (i_ < s_.size() && s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
+        return false;
+      }
+    }
+    if (c == '[') {
+      ++i_;
+      ws();
+      if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
+      for (;;) {
+        ws();
+        if (!value()) return false;
+        ws();
+        if (i_ < s_.size() && s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
+        return false;
+      }
+    }
+    if (c == '"') return str();
+    if (c == 't') return lit("true");
+    if (c == 'f') return lit("false");
+    if (c == 'n') return lit("null");
+    return num();
+  }
+  const std::string& s_;
+  size_t i_ = 0;
+};
+
+inline size_t count_of(const std::string& hay, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+
+inline Task<int> traced_work(Runtime* rt) {
+  int sum = 0;
+  for (size_t i = 0; i < rt->size(); ++i) {
+    auto r = co_await rt->spawn_on(i, where_am_i(rt, 1), "traced \"quoted\" task");
+    sum += r ? 1 : 0;
+  }
+  co_return sum;
+}
+
+inline std::string trace_export(size_t workers) {
+  RuntimeOptions o = opts(workers);
+  o.trace_events = 4096;
+  Runtime rt(o);
+  if (rt.block_on(traced_work(&rt)) != int(workers)) return "traced work failed";
+  const std::string live = rt.trace_json();
+  rt.shutdown();
+  const std::string after = rt.trace_json();
+  for (const std::string* j : {&live, &after}) {
+    if (!JsonCheck(*j).valid()) return fmt("trace is not valid JSON:\n%.2000s", j->c_str());
+    if (count_of(*j, "\"name\":\"thread_name\"") != workers) return "not one track per worker";
+    for (size_t i = 0; i < workers; ++i) {
+      if (j->find(fmt("\"tid\":%zu,\"args\":{\"name\":\"worker %zu\"}", i, i)) == std::string::npos) {
+        return fmt("no track named 'worker %zu'", i);
+      }
+      if (j->find(fmt("\"name\":\"traced \\\"quoted\\\" task\",\"pid\":1,\"tid\":%zu,", i)) == std::string::npos) {
+        return fmt("no poll of the traced task on worker %zu", i);
+      }
+    }
+  }
+  Runtime off(opts(1));
+  if (RuntimeOptions::trace_events_from_env() == 0 && !off.trace_json().empty()) return "trace without tracing on";
   return "";
 }
 

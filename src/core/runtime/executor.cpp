@@ -1,5 +1,7 @@
 #include "core/runtime/executor.hpp"
 
+#include "core/runtime/trace.hpp"
+
 #include <atomic>
 #include <cstdio>
 #include <ctime>
@@ -98,6 +100,7 @@ void finish_task(TaskHeader* t) {
 Executor::~Executor() { abort_all(); }
 
 void Executor::adopt(TaskHeader* t) {
+  if (trace_ != nullptr) trace_->add(TraceKind::Adopt, detail::slice_clock_ns(), 0, t->id);
   t->home.store(this, std::memory_order_seq_cst);
   live_.insert(t);
   schedule(t);
@@ -149,8 +152,10 @@ size_t Executor::run(size_t budget) {
         TaskHeader* prev = t_current_task;
         t_current_task = t;
         t->running = true;
-        if (track_ || slice_ns_ != 0) {
+        uint64_t start = 0;
+        if (track_ || slice_ns_ != 0 || trace_ != nullptr) {
           const uint64_t now = detail::slice_clock_ns();
+          start = now;
           if (slice_ns_ != 0) detail::t_slice_end = now + slice_ns_;
           if (track_) {
             run_id_.store(t->id, std::memory_order_relaxed);
@@ -161,6 +166,10 @@ size_t Executor::run(size_t budget) {
           }
         }
         t->leaf.resume();
+        if (trace_ != nullptr) {
+          // `t` is still held by the queue's ref; its name is a literal.
+          trace_->add(TraceKind::Poll, start, detail::slice_clock_ns() - start, t->id, t->name);
+        }
         detail::t_slice_end = 0;
         if (track_) run_since_.store(0, std::memory_order_release);
         t->running = false;

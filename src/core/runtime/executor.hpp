@@ -81,6 +81,10 @@ class Executor {
   // since are re-checked by the caller).
   Running running() const;
 
+  // Record every task poll (and adoption) in `ring` (owner thread only;
+  // null: off). Runtime tracing.
+  void set_trace(class TraceRing* ring) { trace_ = ring; }
+
   // The executor of the worker running on this thread (set by Worker).
   static Executor* thread_current();
   static void set_thread_current(Executor* e);
@@ -98,6 +102,7 @@ class Executor {
   friend std::coroutine_handle<> detail::preempt(std::coroutine_handle<>) noexcept;
   uint64_t slice_ns_ = 0;
   bool track_ = false;
+  class TraceRing* trace_ = nullptr;
   std::atomic<uint64_t> preemptions_{0};
   std::atomic<uint64_t> run_since_{0};
   std::atomic<uint64_t> run_id_{0};

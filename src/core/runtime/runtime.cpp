@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -58,6 +59,13 @@ void backoff(unsigned& round) {
 
 }  // namespace
 
+size_t RuntimeOptions::trace_events_from_env() {
+  const char* v = std::getenv("VELOQ_TRACE_EVENTS");
+  if (v == nullptr || *v == '\0') return 0;
+  long n = std::strtol(v, nullptr, 10);
+  return n <= 0 ? 0 : size_t(n);
+}
+
 size_t Runtime::available_cpus() {
   size_t n = allowed_cpus().size();
   if (n == 0) n = std::thread::hardware_concurrency();
@@ -74,6 +82,8 @@ int Runtime::current_index() {
   return (w && w->runtime()) ? w->index() : -1;
 }
 
+Runtime::Runtime() : Runtime(RuntimeOptions()) {}
+
 Runtime::Runtime(RuntimeOptions opts)
     : opts_(std::move(opts)),
       n_(opts_.workers == 0 ? available_cpus() : opts_.workers),
@@ -85,6 +95,7 @@ Runtime::Runtime(RuntimeOptions opts)
   for (size_t i = 0; i < n_; ++i) {
     auto s = std::make_unique<Slot>();
     s->overflow.resize(n_);
+    if (opts_.trace_events > 0) s->trace = std::make_unique<TraceRing>(opts_.trace_events);
     if (opts_.pin && !cpus.empty()) s->cpu = cpus[i % cpus.size()];
     slots_.push_back(std::move(s));
   }
@@ -148,6 +159,7 @@ void Runtime::worker_main(size_t i) {
   s.wake_ctx = {this, i};
   w.executor().set_remote_wake(&Runtime::remote_wake, &s.wake_ctx);
   w.executor().set_track_polls(opts_.watchdog_ns != 0);
+  w.executor().set_trace(s.trace.get());
   s.backend = w.backend();
   s.msg_ring = w.driver().features().msg_ring;
   {
@@ -200,7 +212,9 @@ void Runtime::turn(size_t i) {
     return;
   }
   s.counters.parks.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t park_start = s.trace ? detail::slice_clock_ns() : 0;
   w.poll_io(true, s.overflow_len > 0 ? opts_.overflow_retry_ns : -1);
+  if (s.trace) s.trace->add(TraceKind::Park, park_start, detail::slice_clock_ns() - park_start, 0);
   s.parked.store(false, std::memory_order_release);
 }
 
@@ -231,7 +245,10 @@ size_t Runtime::drain_inbox(size_t i) {
       notify(from);
     }
   }
-  if (handled) slots_[i]->counters.received.fetch_add(handled, std::memory_order_relaxed);
+  if (handled) {
+    slots_[i]->counters.received.fetch_add(handled, std::memory_order_relaxed);
+    if (slots_[i]->trace) slots_[i]->trace->add(TraceKind::MeshRecv, detail::slice_clock_ns(), 0, handled);
+  }
   return handled;
 }
 
@@ -322,6 +339,7 @@ bool Runtime::try_steal(size_t i) {
     // victim), so adopting them here is a plain move of ownership.
     for (size_t j = 0; j < taken; ++j) me.worker->executor().adopt(got[j]);
     me.counters.stolen.fetch_add(taken, std::memory_order_relaxed);
+    if (me.trace) me.trace->add(TraceKind::Steal, detail::slice_clock_ns(), 0, taken);
     return true;
   }
   return false;
@@ -594,6 +612,64 @@ std::string Runtime::dump(std::chrono::milliseconds wait) {
 }
 
 // ---------------------------------------------------------------------------
+// Trace export
+
+std::string Runtime::trace_json(std::chrono::milliseconds wait) {
+  if (opts_.trace_events == 0) return "";
+  if (current() == this) throw std::logic_error("veloq::Runtime::trace_json on its own worker");
+  std::vector<std::string> parts(n_);
+  auto name = [](size_t i) { return "worker " + std::to_string(i); };
+  if (joined_.load(std::memory_order_acquire)) {
+    // Threads joined: the rings are quiet.
+    for (size_t i = 0; i < n_; ++i) {
+      bool first = true;
+      trace_append_json(parts[i], *slots_[i]->trace, i, name(i), &first);
+    }
+  } else {
+    struct Shared {
+      std::mutex mu;
+      std::condition_variable cv;
+      std::vector<std::string> text;
+      std::vector<bool> done;
+    };
+    auto sh = std::make_shared<Shared>();
+    sh->text.resize(n_);
+    sh->done.resize(n_, false);
+    for (size_t i = 0; i < n_; ++i) {
+      post(i, [this, sh, i, name] {
+        std::string out;
+        bool first = true;
+        trace_append_json(out, *slots_[i]->trace, i, name(i), &first);
+        std::lock_guard lk(sh->mu);
+        sh->text[i] = std::move(out);
+        sh->done[i] = true;
+        sh->cv.notify_all();
+      });
+    }
+    std::unique_lock lk(sh->mu);
+    sh->cv.wait_for(lk, wait, [&] {
+      for (bool d : sh->done) {
+        if (!d) return false;
+      }
+      return true;
+    });
+    for (size_t i = 0; i < n_; ++i) {
+      if (sh->done[i]) parts[i] = std::move(sh->text[i]);
+    }
+  }
+  std::string out = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+  bool any = false;
+  for (std::string& p : parts) {
+    if (p.empty()) continue;
+    if (any) out += ",\n";
+    out += p;
+    any = true;
+  }
+  out += "\n]}\n";
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // Shutdown
 
 void Runtime::shutdown() {
@@ -639,6 +715,7 @@ void Runtime::shutdown() {
     s->queue.clear();
     s->qlen.store(0);
   }
+  joined_.store(true, std::memory_order_release);
 }
 
 }  // namespace veloq

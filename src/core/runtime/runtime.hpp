@@ -40,6 +40,7 @@
 
 #include "core/runtime/mesh.hpp"
 #include "core/runtime/task.hpp"
+#include "core/runtime/trace.hpp"
 #include "core/runtime/worker.hpp"
 
 namespace veloq {
@@ -61,6 +62,10 @@ struct RuntimeOptions {
   // once, to `on_stall` (default: one line on stderr).
   uint64_t watchdog_ns = 0;
   std::function<void(const struct StallReport&)> on_stall;
+  // Tracing: events kept per worker (oldest overwritten), 0: off. Export
+  // with trace_json(). Default from VELOQ_TRACE_EVENTS (unset: off).
+  size_t trace_events = trace_events_from_env();
+  static size_t trace_events_from_env();
 };
 
 struct StallReport {
@@ -129,7 +134,8 @@ Task<void> block_on_root(Task<T> body, BlockOnGuard<T> guard) {
 
 class Runtime {
  public:
-  explicit Runtime(RuntimeOptions opts = {});
+  Runtime();  // RuntimeOptions defaults
+  explicit Runtime(RuntimeOptions opts);
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
   // shutdown(). Must not run on one of this runtime's workers.
@@ -219,6 +225,14 @@ class Runtime {
   // publishes it. Any thread but a worker of this runtime.
   std::string dump(std::chrono::milliseconds wait = std::chrono::seconds(1));
 
+  // The trace (RuntimeOptions::trace_events) as Chrome / Perfetto trace JSON,
+  // one track per worker: task polls and parks as spans, adoptions, steals
+  // and mesh batches as instants. While running, each worker copies its own
+  // ring (a Mesh closure; one that does not answer within `wait` is left
+  // out); after shutdown() the rings are read directly. "" when tracing is
+  // off. Any thread but a worker of this runtime.
+  std::string trace_json(std::chrono::milliseconds wait = std::chrono::seconds(1));
+
   // Stop accepting spawns and posts, abort every task (their ops cancelled
   // and drained per the cancel invariant), drop undelivered messages, join
   // the threads. Idempotent. Not from a worker of this runtime.
@@ -248,6 +262,7 @@ class Runtime {
     std::atomic<bool> has_overflow{false};
     WorkerCounters counters;
     std::atomic<uint64_t> preemptions{0};  // copied from the executor each turn
+    std::unique_ptr<TraceRing> trace;       // owned by the worker's thread while it runs
     struct WakeCtx {
       Runtime* rt;
       size_t index;
@@ -285,6 +300,7 @@ class Runtime {
   std::atomic<bool> stop_{false};
   std::atomic<size_t> senders_{0};  // non-worker threads inside send()
   std::atomic<bool> shut_{false};
+  std::atomic<bool> joined_{false};  // shutdown() joined the threads
   std::latch started_;
   std::latch drained_;   // every worker aborted its tasks and drained its ring
   std::latch destroy_;   // shutdown() says: destroy your Worker now
