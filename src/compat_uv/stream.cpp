@@ -195,6 +195,7 @@ void end_read(uv_stream_t* s, int err) {
   st->flags &= ~(kReading | kHeldEof);
   st->read_err = 0;
   if (err == UV_EOF) st->flags |= kReadEof;
+  else st->flags &= ~(kReadable | kWritable);  // libuv's uv__read on an error: "User should call uv_close()"
   if (!(st->flags & kServer)) handle_stop(as_handle(s));
   cancel_op(s, st->in_op);
   uv_buf_t b = uv_buf_init(nullptr, 0);
@@ -286,9 +287,9 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
       if (reading(s) && st->in_op == nullptr && st->held == nullptr) arm_read_wait(s);
       return;
     } else if (res == 0 || (res != -ECANCELED && res != -EAGAIN && res != -EINTR)) {
-      const int err = res == 0 ? UV_EOF : res;
+      const int err = res != 0 ? res : (st->flags & kResetSeen) ? UV_ECONNRESET : UV_EOF;
       if (st->held != nullptr) {
-        if (res == 0) st->flags |= kHeldEof;
+        if (err == UV_EOF) st->flags |= kHeldEof;
         else st->read_err = err;
       } else if (st->flags & kReading) {
         end_read(s, err);
@@ -490,6 +491,7 @@ void on_write(Op* op, int32_t res, uint32_t flags) {
     req->send_handle = nullptr;  // sent with the first bytes: never twice (libuv)
     if (advance(s, w, size_t(res))) finish_write(s, w, 0);
   } else if (res != -EAGAIN && res != -EINTR && res != -ENOBUFS && !closing(s)) {
+    if (res == -ECONNRESET && (st->flags & kReading)) st->flags |= kResetSeen;
     finish_write(s, w, res);  // libuv keeps its bytes counted until the callback
   }
   if (closing(s)) return;  // stream_destroy reports what is left

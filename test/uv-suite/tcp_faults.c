@@ -646,6 +646,9 @@ static void test_tcp_read_stop_in_read_cb_with_queued_data(void** state) {
   while (!sk.eof && !sk.err && !guard_fired) uv_run(&loop, UV_RUN_ONCE);
   assert_int_equal(sk.err, 0);
   assert_int_equal(sk.eof, 1);
+  /* libuv 1.44 keeps both flags after EOF (only a read error clears them). */
+  assert_int_equal(uv_is_readable((uv_stream_t*)&client), 1);
+  assert_int_equal(uv_is_writable((uv_stream_t*)&client), 1);
   assert_int_equal(sk.len, kTotal);
   assert_int_equal(memcmp(sk.data, data, kTotal), 0);
   stop_ticker();
@@ -746,6 +749,49 @@ static void test_tcp_peer_reset_mid_write(void** state) {
   free(data);
 }
 
+/* The same reset seen by a client that reads as well: read_cb gets
+ * UV_ECONNRESET (never EOF), the pending write fails (UV_ECONNRESET or
+ * UV_EPIPE, whichever of the two the kernel reports to the write that
+ * runs after the read consumed the error), and after the read error the
+ * stream is neither readable nor writable: uv_write says UV_EPIPE at once,
+ * as libuv 1.44's uv__read clears both flags. */
+static void test_tcp_peer_reset_while_reading(void** state) {
+  enum { kBig = 8 << 20 };
+  char* data = calloc(1, kBig);
+  static uv_write_t w1, w2;
+  uv_buf_t b = uv_buf_init(data, kBig);
+  (void)state;
+  setup_loop();
+  make_pair();
+  start_ticker();
+  sink_reset(&sk);
+  start_sink(&client, &sk);
+  writes_done = 0;
+  reset_status = 1;
+  assert_int_equal(uv_write(&w1, (uv_stream_t*)&client, &b, 1, on_reset_write), 0);
+  run_ticks(3);
+  assert_int_equal(writes_done, 0);
+  assert_int_equal(uv_tcp_close_reset(&peer, closed_noop), 0);
+  while ((writes_done < 1 || sk.err == 0) && !guard_fired) uv_run(&loop, UV_RUN_ONCE);
+  if (guard_fired) fail_msg("writes_done %d reset_status %d sk.err %d eof %d len %zu wqs %zu", writes_done, reset_status, sk.err, sk.eof, sk.len, client.write_queue_size);
+  assert_int_equal(sk.err, UV_ECONNRESET);
+  assert_int_equal(sk.eof, 0);
+  assert_int_equal(sk.len, 0);
+  assert_true(reset_status == UV_ECONNRESET || reset_status == UV_EPIPE);
+  assert_int_equal(uv_is_readable((uv_stream_t*)&client), 0);
+  assert_int_equal(uv_is_writable((uv_stream_t*)&client), 0);
+  b = uv_buf_init(data, 1000);
+  assert_int_equal(uv_write(&w2, (uv_stream_t*)&client, &b, 1, on_reset_write), UV_EPIPE);
+  run_ticks(3);
+  assert_int_equal(writes_done, 1);
+  stop_ticker();
+  uv_close((uv_handle_t*)&server, closed_noop);
+  uv_close((uv_handle_t*)&client, closed_noop);
+  finish_loop();
+  sink_reset(&sk);
+  free(data);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_tcp_emfile_accept, restore_fds),
@@ -755,6 +801,7 @@ int main(void) {
       cmocka_unit_test(test_tcp_read_stop_in_read_cb_with_queued_data),
       cmocka_unit_test(test_tcp_read_stop_each_read_cb),
       cmocka_unit_test(test_tcp_peer_reset_mid_write),
+      cmocka_unit_test(test_tcp_peer_reset_while_reading),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
