@@ -661,6 +661,7 @@ static void test_tcp_read_stop_in_read_cb_with_queued_data(void** state) {
 /* read_stop in every read_cb, read_start again from a timer: every byte
  * once, in order, with the stream stopped between each delivery. */
 static struct sink* restart_sink;
+static uv_stream_t* restart_stream;
 static uv_timer_t restarter;
 static int restarts;
 static void on_restart(uv_timer_t* t) {
@@ -668,7 +669,8 @@ static void on_restart(uv_timer_t* t) {
   if (restart_sink->eof || !restart_sink->stopped) return;
   restarts++;
   restart_sink->stopped = 0;
-  start_sink(&client, restart_sink);
+  restart_stream->data = restart_sink;
+  assert_int_equal(uv_read_start(restart_stream, sink_alloc, sink_read), 0);
 }
 static void test_tcp_read_stop_each_read_cb(void** state) {
   enum { kTotal = 200 * 1000 };
@@ -684,6 +686,7 @@ static void test_tcp_read_stop_each_read_cb(void** state) {
   sk.chunk = 7919;
   sk.stop_each = 1;
   restart_sink = &sk;
+  restart_stream = (uv_stream_t*)&client;
   restarts = 0;
   start_sink(&client, &sk);
   assert_int_equal(uv_timer_init(&loop, &restarter), 0);
@@ -700,6 +703,64 @@ static void test_tcp_read_stop_each_read_cb(void** state) {
   assert_true(sk.reads <= restarts + 1);
   uv_close((uv_handle_t*)&restarter, closed_noop);
   close_pair();
+  finish_loop();
+  sink_reset(&sk);
+  free(data);
+}
+
+/* The same on a pipe(2), whose reads are plain reads, not recv: read_stop
+ * inside read_cb while the pipe holds more, no read_cb over many turns, then
+ * read_stop in every read_cb with restarts from a timer; every byte once, in
+ * order, then EOF when the writer closes. */
+static void test_pipe_read_stop_in_read_cb(void** state) {
+  enum { kTotal = 200 * 1000 };
+  char* data = malloc(kTotal);
+  static uv_pipe_t rd, wr;
+  static uv_write_t w;
+  uv_file fds[2];
+  uv_buf_t b = uv_buf_init(data, kTotal);
+  (void)state;
+  fill_pattern(data, kTotal, 5);
+  setup_loop();
+  start_ticker();
+  assert_int_equal(uv_pipe(fds, 0, 0), 0);
+  assert_int_equal(uv_pipe_init(&loop, &rd, 0), 0);
+  assert_int_equal(uv_pipe_init(&loop, &wr, 0), 0);
+  assert_int_equal(uv_pipe_open(&rd, fds[0]), 0);
+  assert_int_equal(uv_pipe_open(&wr, fds[1]), 0);
+  writes_done = write_status = 0;
+  assert_int_equal(uv_write(&w, (uv_stream_t*)&wr, &b, 1, on_write), 0);
+  run_ticks(2);
+  sink_reset(&sk);
+  sk.chunk = 1000;
+  sk.stop_at = 1;
+  rd.data = &sk;
+  assert_int_equal(uv_read_start((uv_stream_t*)&rd, sink_alloc, sink_read), 0);
+  run_until(&sk.reads, 1);
+  run_ticks(10);
+  assert_int_equal(sk.reads, 1);
+  assert_int_equal(sk.len, 1000);
+  sk.stop_at = 0;
+  sk.stop_each = 1;
+  restart_sink = &sk;
+  restart_stream = (uv_stream_t*)&rd;
+  restarts = 0;
+  assert_int_equal(uv_timer_init(&loop, &restarter), 0);
+  assert_int_equal(uv_timer_start(&restarter, on_restart, 1, 1), 0);
+  run_until_len(&sk, kTotal);
+  run_until(&writes_done, 1);
+  assert_int_equal(write_status, 0);
+  uv_close((uv_handle_t*)&wr, closed_noop);
+  while (!sk.eof && !sk.err && !guard_fired) uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(guard_fired, 0);
+  assert_int_equal(sk.err, 0);
+  assert_int_equal(sk.eof, 1);
+  assert_int_equal(sk.len, kTotal);
+  assert_int_equal(memcmp(sk.data, data, kTotal), 0);
+  assert_true(sk.reads <= restarts + 2);
+  uv_close((uv_handle_t*)&restarter, closed_noop);
+  uv_close((uv_handle_t*)&rd, closed_noop);
+  stop_ticker();
   finish_loop();
   sink_reset(&sk);
   free(data);
@@ -800,6 +861,7 @@ int main(void) {
       cmocka_unit_test(test_tcp_read_stop_then_data),
       cmocka_unit_test(test_tcp_read_stop_in_read_cb_with_queued_data),
       cmocka_unit_test(test_tcp_read_stop_each_read_cb),
+      cmocka_unit_test(test_pipe_read_stop_in_read_cb),
       cmocka_unit_test(test_tcp_peer_reset_mid_write),
       cmocka_unit_test(test_tcp_peer_reset_while_reading),
   };
