@@ -273,6 +273,61 @@ static void test_pipe_emfile_accept(void** state) {
   emfile_case(1);
 }
 
+/* Without the spare (the table was already full when the loop's first
+ * stream was initialised) libuv has nothing to accept with: connection_cb
+ * gets UV_EMFILE, and a server closed in that callback reports nothing
+ * more (libuv would call it again at once otherwise). */
+static int nospare_calls, nospare_status;
+static void nospare_connection(uv_stream_t* s, int status) {
+  nospare_calls++;
+  nospare_status = status;
+  uv_close((uv_handle_t*)s, closed_noop);
+}
+static void test_tcp_emfile_no_spare_fd(void** state) {
+  struct sockaddr_in a = addr4(0);
+  struct sockaddr_in bound;
+  socklen_t len = sizeof bound;
+  int lfd, cfd, probe;
+  struct rlimit low;
+  (void)state;
+  setup_loop(); /* no stream yet: the loop has no spare fd */
+  start_ticker();
+  lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  assert_true(lfd >= 0 && cfd >= 0);
+  assert_int_equal(bind(lfd, (struct sockaddr*)&a, sizeof a), 0);
+  assert_int_equal(getsockname(lfd, (struct sockaddr*)&bound, &len), 0);
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved_nofile), 0);
+  saved_nofile_set = 1;
+  nfill = 0;
+  probe = dup(0);
+  assert_true(probe >= 0);
+  close(probe);
+  low = saved_nofile;
+  low.rlim_cur = (rlim_t)probe + 64;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+  for (;;) {
+    int fd = dup(0);
+    if (fd < 0) break;
+    assert_true(nfill < 256);
+    fill[nfill++] = fd;
+  }
+  nospare_calls = 0;
+  nospare_status = 0;
+  assert_int_equal(uv_tcp_init(&loop, &em_tcp), 0);
+  assert_int_equal(uv_tcp_open(&em_tcp, lfd), 0);
+  assert_int_equal(uv_listen((uv_stream_t*)&em_tcp, 16, nospare_connection), 0);
+  assert_int_equal(connect(cfd, (struct sockaddr*)&bound, sizeof bound), 0);
+  run_until(&nospare_calls, 1);
+  run_ticks(5);
+  assert_int_equal(nospare_calls, 1);
+  assert_int_equal(nospare_status, UV_EMFILE);
+  restore_fds(NULL);
+  close(cfd);
+  stop_ticker();
+  finish_loop();
+}
+
 /* -------------------------------------------- 5,000 concurrent connections */
 
 /* One server loop on this thread echoes; 5,000 clients on a second loop in
@@ -857,6 +912,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_tcp_emfile_accept, restore_fds),
       cmocka_unit_test_teardown(test_pipe_emfile_accept, restore_fds),
+      cmocka_unit_test_teardown(test_tcp_emfile_no_spare_fd, restore_fds),
       cmocka_unit_test_teardown(test_tcp_5000_connections, restore_fds),
       cmocka_unit_test(test_tcp_read_stop_then_data),
       cmocka_unit_test(test_tcp_read_stop_in_read_cb_with_queued_data),
