@@ -10,6 +10,7 @@
 #include <new>
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include "compat_uv/internal.hpp"
 #include "compat_uv/threadpool.hpp"
@@ -292,6 +293,7 @@ int uv_loop_close(uv_loop_t* loop) {
   process_loop_close(loop);
   signal_loop_close(loop);
   fs_event_loop_close(loop);
+  if (ls->emfile_fd != -1) ::close(ls->emfile_fd);
   delete ls;
   loop_state_ptr(loop) = nullptr;
   if (loop == default_loop_ptr) default_loop_ptr = nullptr;
