@@ -63,8 +63,12 @@ static void* reader_main(void* arg) {
 /* --- writer (main loop) --- */
 struct wreq {
   uv_write_t req;
-  unsigned char data[BENCH_PUMP_CHUNK];
 };
+/* The pattern has period 251: every chunk is a window into one table, so
+ * writing costs no fill loop (the first version filled each chunk byte by
+ * byte and measured that: 70% of its samples). */
+enum { PERIOD = 251 };
+static unsigned char table[PERIOD + BENCH_PUMP_CHUNK];
 static uv_loop_t loop;
 static uv_pipe_t wpipe;
 static uint64_t deadline, sent;
@@ -82,14 +86,14 @@ static void wr_next(struct wreq* w) {
     if (--active == 0) uv_close((uv_handle_t*)&wpipe, NULL);
     return;
   }
-  for (size_t i = 0; i < sizeof w->data; ++i) w->data[i] = pattern_at(sent + i);
-  sent += sizeof w->data;
-  uv_buf_t b = uv_buf_init((char*)w->data, sizeof w->data);
+  uv_buf_t b = uv_buf_init((char*)table + sent % PERIOD, BENCH_PUMP_CHUNK);
+  sent += BENCH_PUMP_CHUNK;
   BENCH_UV(W, uv_write(&w->req, (uv_stream_t*)&wpipe, &b, 1, written));
 }
 
 int main(int argc, char** argv) {
   bench_parse(argc, argv, &args, &smoke);
+  for (size_t i = 0; i < sizeof table; ++i) table[i] = pattern_at(i);
   uv_file fds[2];
   BENCH_UV(W, uv_loop_init(&loop));
   BENCH_UV(W, uv_pipe_init(&loop, &wpipe, 0));
