@@ -360,6 +360,9 @@ int uv_loop_fork(uv_loop_t* loop) {
   ls->driver = std::move(fresh);
   install_pool_offload(ls);
   ls->backend_dirty = true;
+  // Before the signal / inotify re-arm: those release their old ops and arm
+  // new ones on the new driver, which this pass must not see.
+  handle_ops_fork(loop);
   signal_loop_fork(loop);
   fs_event_loop_fork(loop);
   // A send that raced the fork is not lost: the flag survives, the next poll
