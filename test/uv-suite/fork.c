@@ -188,6 +188,53 @@ static void test_fork_close_reading(void** state) {
   assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* follows libuv test-fork.c fork_threadpool_queue_work_simple, for fs: the
+ * pool has threads when the process forks; in the child an async fs request
+ * still completes, and the child can leave through exit() */
+static int fs_calls, fs_result;
+static void on_scandir(uv_fs_t* req) {
+  fs_calls++;
+  fs_result = (int)req->result;
+  uv_fs_req_cleanup(req);
+}
+
+static int fs_child(void) {
+  uv_fs_t req;
+  int err = child_begin();
+  if (err != 0) return err;
+  fs_calls = 0;
+  if (uv_fs_scandir(&loop, &req, "/", 0, on_scandir) != 0) return 24;
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (guard_fired) return 30;
+  if (fs_calls != 1 || fs_result <= 0) return 31;
+  uv_close((uv_handle_t*)&guard, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  return uv_loop_close(&loop) == 0 ? 0 : 32;
+}
+
+static void test_fork_fs_in_child(void** state) {
+  uv_fs_t req;
+  (void)state;
+  close(socket_fds[0]);
+  assert_int_equal(uv_fs_scandir(&loop, &req, "/", 0, on_scandir), 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(fs_calls, 1);
+  assert_true(fs_result > 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    alarm(20); /* exit() must not hang either */
+    exit(fs_child());
+  }
+  assert_int_equal(write(sync_pipe[1], "1", 1), 1);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  if (!WIFEXITED(status)) fprintf(stderr, "child killed by signal %d\n", WTERMSIG(status));
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -195,6 +242,7 @@ int main(void) {
       T(test_fork_socketpair_started),
       T(test_fork_read_started),
       T(test_fork_close_reading),
+      T(test_fork_fs_in_child),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
