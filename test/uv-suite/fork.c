@@ -235,6 +235,76 @@ static void test_fork_fs_in_child(void** state) {
   assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A write waiting for room at the fork goes out from the child once the
+ * peer drains (libuv re-registers the POLLOUT watcher in the child); the
+ * parent closes its copy (its write fails with UV_ECANCELED there). */
+static uv_write_t wreq;
+static int write_cbs, write_status;
+static size_t drained, fill_len;
+static int saw_tail;
+static void on_written(uv_write_t* r, int status) {
+  (void)r;
+  write_cbs++;
+  write_status = status;
+}
+static void on_drain(uv_timer_t* t) {
+  char buf[65536];
+  ssize_t n;
+  (void)t;
+  while ((n = recv(socket_fds[1], buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+    drained += (size_t)n;
+    if (buf[n - 1] == 'Z') saw_tail = 1;
+  }
+  if (write_cbs > 0 && saw_tail) uv_stop(&loop);
+}
+
+static int write_child(void) {
+  uv_timer_t drain;
+  int err = child_begin();
+  if (err != 0) return err;
+  if (uv_timer_init(&loop, &drain) != 0) return 24;
+  if (uv_timer_start(&drain, on_drain, 10, 10) != 0) return 25;
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (guard_fired) return 30;
+  if (write_cbs != 1 || write_status != 0 || !saw_tail || drained != fill_len + 1) return 31;
+  uv_close((uv_handle_t*)&drain, NULL);
+  uv_close((uv_handle_t*)&pipe_handle, NULL);
+  uv_close((uv_handle_t*)&guard, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  return uv_loop_close(&loop) == 0 ? 0 : 32;
+}
+
+static void test_fork_write_waiting(void** state) {
+  char fill[4096];
+  uv_buf_t z = uv_buf_init("Z", 1);
+  ssize_t n;
+  (void)state;
+  write_cbs = 0;
+  write_status = 1;
+  drained = fill_len = 0;
+  saw_tail = 0;
+  memset(fill, 'f', sizeof fill);
+  while ((n = send(socket_fds[0], fill, sizeof fill, MSG_DONTWAIT)) > 0) fill_len += (size_t)n;
+  assert_int_equal(uv_pipe_init(&loop, &pipe_handle, 0), 0);
+  assert_int_equal(uv_pipe_open(&pipe_handle, socket_fds[0]), 0);
+  assert_int_equal(uv_write(&wreq, (uv_stream_t*)&pipe_handle, &z, 1, on_written), 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_NOWAIT), 1);
+  assert_int_equal(write_cbs, 0); /* waiting for room */
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) _exit(write_child());
+  uv_close((uv_handle_t*)&pipe_handle, NULL);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(write_cbs, 1);
+  assert_int_equal(write_status, UV_ECANCELED);
+  assert_int_equal(write(sync_pipe[1], "1", 1), 1);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -243,6 +313,7 @@ int main(void) {
       T(test_fork_read_started),
       T(test_fork_close_reading),
       T(test_fork_fs_in_child),
+      T(test_fork_write_waiting),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
