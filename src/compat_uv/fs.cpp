@@ -33,6 +33,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <thread>
 
 #include "compat_uv/alloc.hpp"
@@ -68,7 +69,10 @@ struct FsState {
   uint32_t nbufs;         // read/write buffers; scandir: the uv_fs_scandir_next cursor
   uv_uid_t uid;
   uv_gid_t gid;
-  std::atomic<uint8_t> pool_state;
+  // uv_cancel won: the callback (UV_ECANCELED) runs from the next pending
+  // phase. The queued / running / cancelled flag itself lives in the op
+  // (pool_flag), which a pool thread may still read after that callback.
+  PendingWork cancelled;
 };
 static_assert(sizeof(FsState) <= sizeof(((uv_fs_t*)nullptr)->veloq_fs));
 
@@ -99,7 +103,6 @@ void fs_init(uv_loop_t* loop, uv_fs_t* req, uv_fs_type type, uv_fs_cb cb) {
   st->nbufs = 0;
   st->written = 0;
   st->pool_result = 0;
-  st->pool_state.store(kPoolQueued, std::memory_order_relaxed);
 }
 
 // Sync requests point at the caller's strings (as libuv); async ones copy
@@ -664,15 +667,20 @@ OpCode ring_code(uv_fs_type t) {
 
 inline uv_fs_t* op_req(const Op* op) { return static_cast<uv_fs_t*>(op->owner); }
 
-// Runs on a BlockingPool thread. A request cancelled while queued never runs.
+// A pool request's queued -> running | cancelled flag, in op-owned memory
+// (fs_submit): it outlives the request, which its callback may free.
+inline std::atomic<uint8_t>* pool_flag(const Op* op) { return static_cast<std::atomic<uint8_t>*>(op->custom_arg); }
+
+// Runs on a BlockingPool thread. A request cancelled while queued never runs,
+// and is not even looked at: uv_cancel detached the op from it and its
+// callback may have run (and freed it) already.
 int32_t pool_run(Op* op) {
-  uv_fs_t* req = op_req(op);
-  FsState* st = fstate(req);
   uint8_t expect = kPoolQueued;
-  if (!st->pool_state.compare_exchange_strong(expect, kPoolRunning, std::memory_order_acq_rel)) {
+  if (!pool_flag(op)->compare_exchange_strong(expect, kPoolRunning, std::memory_order_acq_rel)) {
     return -ECANCELED;
   }
-  st->pool_result = fs_work(req);
+  uv_fs_t* req = op_req(op);
+  fstate(req)->pool_result = fs_work(req);
   return 0;
 }
 
@@ -765,7 +773,6 @@ void fs_complete(Op* op, int32_t res, uint32_t /*flags*/) {
   } else {
     ls->fs_pool_reqs++;
   }
-  if (st->pool_state.load(std::memory_order_relaxed) == kPoolCancelled) r = UV_ECANCELED;
   ls->ops.release(op);
   st->op = nullptr;
   st->bufs = nullptr;
@@ -851,6 +858,7 @@ int fs_submit(uv_fs_t* req) {
       break;
     default:
       op->custom_fn = &pool_run;
+      op->custom_arg = new (op->own_bytes(sizeof(std::atomic<uint8_t>))) std::atomic<uint8_t>(kPoolQueued);
       break;
   }
   st->op = op;
@@ -920,13 +928,33 @@ PoolLink::~PoolLink() {
 
 // libuv succeeds only for a request still queued in its threadpool; here
 // that is a pool op no thread has started. Ring ops cannot be taken back.
+//
+// Won, the callback does not wait for a pool thread to dequeue the job (all
+// may be blocked for long): as libuv, it runs on the next loop turn. The op
+// is detached: op_dispatch releases it when the pool thread, finding the
+// flag cancelled, posts its -ECANCELED; nothing touches the request then.
+void report_cancelled(uv_loop_t* loop, PendingWork* w) {
+  auto* st = reinterpret_cast<FsState*>(reinterpret_cast<char*>(w) - offsetof(FsState, cancelled));
+  auto* req = reinterpret_cast<uv_fs_t*>(reinterpret_cast<char*>(st) - offsetof(uv_fs_t, veloq_fs.storage));
+  st->bufs = nullptr;
+  req->result = UV_ECANCELED;
+  req_unregister(loop);
+  req->cb(req);
+}
+
 int fs_cancel(uv_fs_t* req) {
   FsState* st = fstate(req);
-  if (st->op == nullptr || st->op->code != OpCode::Custom) return UV_EBUSY;
+  Op* op = st->op;
+  if (op == nullptr || op->code != OpCode::Custom) return UV_EBUSY;
   uint8_t expect = kPoolQueued;
-  if (!st->pool_state.compare_exchange_strong(expect, kPoolCancelled, std::memory_order_acq_rel)) {
+  if (!pool_flag(op)->compare_exchange_strong(expect, kPoolCancelled, std::memory_order_acq_rel)) {
     return UV_EBUSY;
   }
+  op->detached = true;
+  op->owner = nullptr;
+  st->op = nullptr;
+  st->cancelled.run = &report_cancelled;
+  pending_add(req->loop, &st->cancelled);
   return 0;
 }
 

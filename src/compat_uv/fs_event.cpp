@@ -219,7 +219,16 @@ void fs_event_loop_close(uv_loop_t* loop) {
   il->closing = true;
   if (il->op != nullptr) {
     ls->driver->cancel(il->op);
-    while (il->op != nullptr) ls->driver->poll(-1);
+    // poll() < 0: this thread may not drive the ring (-EEXIST, a bound
+    // loop closed off its issuer thread) and never will. Abandon the slot
+    // as ~Worker does: a PollAdd owns no buffer, and the ring's exit (with
+    // the driver, just after) cancels it; its handler never runs.
+    while (il->op != nullptr) {
+      if (ls->driver->poll(-1) < 0) {
+        il->op = nullptr;
+        break;
+      }
+    }
   }
   for (auto& [wd, w] : il->watchers) delete w;  // none left: every handle closed
   ::close(il->fd);

@@ -158,7 +158,10 @@ int uv_fs_poll_start(uv_fs_poll_t* handle, uv_fs_poll_cb cb, const char* path, u
 }
 
 int uv_fs_poll_stop(uv_fs_poll_t* handle) {
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(handle))) return 0;
+  // The internal flag, not uv_is_active(): uv_close sets kClosing before it
+  // calls here, and uv_is_active() is false on a closing handle, so the
+  // armed timer would survive until its next expiry (and one more stat).
+  if (!is_active(reinterpret_cast<uv_handle_t*>(handle))) return 0;
   auto* ctx = static_cast<PollCtx*>(handle->poll_ctx);
   // Timer armed: close it now. Not armed: a stat is in flight, and poll_cb
   // closes the timer when it returns.

@@ -252,6 +252,8 @@ inline uv_handle_t* op_handle(const Op* op) { return static_cast<uv_handle_t*>(o
 // with handle_op_done()'s rule: a closed handle's close_cb runs after the last.
 inline void handle_hold(uv_handle_t* h) { hstate(h)->ops++; }
 void handle_unhold(uv_handle_t* h);
+// uv_loop_fork, after the driver swap: the handles' ops go to the new driver.
+void handle_ops_fork(uv_loop_t* loop);
 
 // Route the driver's offloaded ops (no opcode, Custom, epoll file I/O) to
 // the shared BlockingPool; called whenever ls->driver is (re)created.

@@ -357,9 +357,16 @@ int uv_loop_fork(uv_loop_t* loop) {
   int err = 0;
   std::unique_ptr<veloq::Driver> fresh = make_loop_driver(&err);
   if (!fresh) return err;
+  // Only this thread exists in the child: a pool thread the parent had
+  // inside post_completion at the fork (counted in pool.pending) will never
+  // leave it here, and ~PoolLink (uv_loop_close) would wait for it forever.
+  ls->pool.pending.store(0, std::memory_order_relaxed);
   ls->driver = std::move(fresh);
   install_pool_offload(ls);
   ls->backend_dirty = true;
+  // Before the signal / inotify re-arm: those release their old ops and arm
+  // new ones on the new driver, which this pass must not see.
+  handle_ops_fork(loop);
   signal_loop_fork(loop);
   fs_event_loop_fork(loop);
   // A send that raced the fork is not lost: the flag survives, the next poll

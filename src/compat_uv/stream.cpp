@@ -24,7 +24,8 @@
 // one SendMsg op at a time (Writev on a non-socket; requests complete in
 // order, partial writes continue where they stopped) and its write_cb runs
 // in the poll phase. uv_write2's handle rides on the first sendmsg of its
-// request as SCM_RIGHTS. MSG_NOSIGNAL: a write to a reset socket peer
+// request as SCM_RIGHTS, always made inline (after a POLLOUT wait if need
+// be), never by an op: see start_write_op. MSG_NOSIGNAL: a write to a reset socket peer
 // reports UV_EPIPE instead of raising SIGPIPE (libuv uses write(2) and
 // leaves SIGPIPE to the program; a pipe(2) without reader raises it, as
 // there).
@@ -339,10 +340,11 @@ bool advance(uv_stream_t* s, WriteState* w, size_t n) {
   return true;
 }
 
-// The iovecs of the request from where it stopped (at most IOV_MAX).
-int fill_iov(const WriteState* w, iovec* iov) {
+// The iovecs of the request from where it stopped (at most `max`, which
+// must not exceed the room in `iov`).
+int fill_iov(const WriteState* w, iovec* iov, int max = IOV_MAX) {
   int n = 0;
-  for (uint32_t i = w->index; i < w->nbufs && n < IOV_MAX; i++, n++) {
+  for (uint32_t i = w->index; i < w->nbufs && n < max; i++, n++) {
     iov[n].iov_base = w->bufs[i].base;
     iov[n].iov_len = w->bufs[i].len;
   }
@@ -412,19 +414,41 @@ bool would_block(ssize_t err) { return err == -EAGAIN || err == -EWOULDBLOCK || 
 
 void on_write(Op* op, int32_t res, uint32_t flags);
 void on_write_ready(Op* op, int32_t res, uint32_t flags);
+void arm_write_wait(uv_stream_t* s);
 
 void start_write_op(uv_stream_t* s) {
   StreamState* st = sstate(s);
   if (st->write_op != nullptr) return;
-  int send_fd = -1;
   WriteState* w = nullptr;
   while (!st->write_queue.empty()) {
     uv_write_t* req = write_of(st->write_queue.next);
     w = wstate(req);
     if (req->send_handle == nullptr) break;
-    send_fd = send_fd_of(req->send_handle);
-    if (send_fd >= 0) break;
-    finish_write(s, w, send_fd);  // the handle to pass closed meanwhile: as libuv's uv__try_write
+    // A request that passes a handle sends its first bytes inline, as
+    // libuv's uv__write does on POLLOUT: the handle's fd is looked up (and
+    // a closing handle fails the request with UV_EBADF) at the moment of
+    // the sendmsg. A SendMsg op waiting in the kernel for room would carry
+    // the fd *number*, which the user may close (uv_close of the handle)
+    // and the process reuse meanwhile: the peer would get an unrelated
+    // file. On an ipc pipe whose fd is not a socket this also fails
+    // (ENOTSOCK) as the inline path of uv_write2 does, instead of going out
+    // as a Writev that drops the handle.
+    iovec iov[64];
+    const int cnt = fill_iov(w, iov, 64);
+    const ssize_t n = write_now(s, iov, cnt, req->send_handle);
+    if (would_block(n)) {
+      arm_write_wait(s);  // POLLOUT, then here again
+      return;
+    }
+    if (n < 0) {
+      finish_write(s, w, int(n));
+      stream_schedule(s);
+      w = nullptr;
+      continue;
+    }
+    req->send_handle = nullptr;  // sent with the first bytes: never twice (libuv)
+    if (!advance(s, w, size_t(n))) break;  // the rest goes out as a plain op
+    finish_write(s, w, 0);
     stream_schedule(s);
     w = nullptr;
   }
@@ -445,7 +469,6 @@ void start_write_op(uv_stream_t* s) {
     std::memset(msg, 0, sizeof *msg);
     msg->msg_iov = iov;
     msg->msg_iovlen = size_t(fill_iov(w, iov));
-    if (send_fd >= 0) put_fd(msg, op->own_bytes(CMSG_SPACE(sizeof(int))), send_fd);
     op->args.addr = msg;
   }
   op->args.fd = st->fd;
@@ -915,7 +938,7 @@ int uv_write2(uv_write_t* req, uv_stream_t* stream, const uv_buf_t bufs[], unsig
   if (idle) {
     // As libuv's uv__write: try now; the callback runs in the next pending phase.
     iovec iov[IOV_MAX < 64 ? IOV_MAX : 64];
-    const int cnt = std::min<int>(fill_iov(w, iov), int(sizeof iov / sizeof iov[0]));
+    const int cnt = fill_iov(w, iov, int(sizeof iov / sizeof iov[0]));
     const ssize_t n = write_now(stream, iov, cnt, send_handle);
     if (n >= 0) {
       req->send_handle = nullptr;

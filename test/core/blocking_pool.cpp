@@ -4,9 +4,11 @@
 #include <criterion/criterion.h>
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -209,4 +211,44 @@ Test(blocking_pool, worker_teardown_right_after_offload) {
     ok += w.block_on(one_quick_op());
   }
   cr_assert_eq(ok, 200);
+}
+
+namespace {
+// Runs a job on the shared pool and waits (bounded) for it: true if it ran.
+bool shared_pool_runs_a_job() {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ran = false;
+  if (!BlockingPool::shared().submit([&] {
+        std::lock_guard lk(mu);
+        ran = true;
+        cv.notify_all();
+      })) {
+    return false;
+  }
+  std::unique_lock lk(mu);
+  return cv.wait_for(lk, 5s, [&] { return ran; });
+}
+}  // namespace
+
+// A fork()ed child of a process whose shared pool has threads gets a fresh
+// pool (the parent's threads do not exist there): a job submitted in the
+// child runs, and leaving through exit() does not wait for the parent's
+// threads (it hung in ~BlockingPool before: review fork_exit).
+Test(blocking_pool, forked_child_gets_a_fresh_shared_pool) {
+  cr_assert(shared_pool_runs_a_job());
+  cr_assert_gt(BlockingPool::shared().threads(), 0u);
+  fflush(nullptr);
+  const pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    alarm(10);  // a hang is the defect: SIGALRM ends the child
+    const bool ok = BlockingPool::shared().threads() == 0 && shared_pool_runs_a_job();
+    std::exit(ok ? 0 : 3);  // static destructors and atexit handlers run
+  }
+  int status = 0;
+  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  cr_assert(WIFEXITED(status), "child killed by signal %d", WTERMSIG(status));
+  cr_assert_eq(WEXITSTATUS(status), 0);
+  cr_assert(shared_pool_runs_a_job());  // the parent's pool is untouched
 }

@@ -1655,6 +1655,57 @@ static void test_fs_cancel_queued(void** state) {
   assert_int_equal(sb.st_mode & 0777, 0644); /* the chmod never ran */
 }
 
+/* follows libuv test-threadpool-cancel.c fs_cancel, one step further: the
+ * UV_ECANCELED callback comes on the next loop turn while every pool thread
+ * is still blocked (review fs_cancel_delay), and the request may be freed
+ * in it: nothing touches it when a pool thread later drops the job. */
+static int cancel_guard_fired;
+static void on_cancel_guard(uv_timer_t* t) {
+  (void)t;
+  cancel_guard_fired = 1;
+}
+static void cancelled_free_cb(uv_fs_t* req) {
+  assert_int_equal(req->result, UV_ECANCELED);
+  cancel_seen++;
+  uv_fs_req_cleanup(req);
+  memset(req, 0xAB, sizeof *req); /* what a freed and reused request looks like */
+  free(req);
+}
+
+static void test_fs_cancel_reported_while_pool_busy(void** state) {
+  (void)state;
+  uv_fs_t blockers[BLOCKERS];
+  uv_timer_t guard;
+  int writers[BLOCKERS];
+  char fifo[32], copy[32];
+  cancel_seen = blocker_seen = cancel_guard_fired = 0;
+  for (int i = 0; i < BLOCKERS; i++) {
+    snprintf(fifo, sizeof fifo, "fifo%d", i);
+    snprintf(copy, sizeof copy, "fifocopy%d", i);
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    assert_int_equal(uv_fs_copyfile(&loop, &blockers[i], fifo, copy, 0, blocker_cb), 0);
+  }
+  uv_fs_t* victim = malloc(sizeof *victim);
+  assert_non_null(victim);
+  assert_int_equal(uv_fs_scandir(&loop, victim, ".", 0, cancelled_free_cb), 0);
+  assert_int_equal(uv_cancel((uv_req_t*)victim), 0);
+  assert_int_equal(uv_timer_init(&loop, &guard), 0);
+  assert_int_equal(uv_timer_start(&guard, on_cancel_guard, 5000, 0), 0);
+  while (cancel_seen == 0 && !cancel_guard_fired) uv_run(&loop, UV_RUN_ONCE);
+  int seen_while_busy = cancel_seen;
+  uv_close((uv_handle_t*)&guard, NULL);
+  for (int i = 0; i < BLOCKERS; i++) {
+    snprintf(fifo, sizeof fifo, "fifo%d", i);
+    writers[i] = open(fifo, O_RDWR);
+    assert_true(writers[i] >= 0);
+  }
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  for (int i = 0; i < BLOCKERS; i++) close(writers[i]);
+  assert_int_equal(seen_while_busy, 1);
+  assert_int_equal(cancel_seen, 1);
+  assert_int_equal(blocker_seen, BLOCKERS);
+}
+
 /* a finished request cannot be cancelled (libuv reads the loop of the
  * request, so a sync one is not a case to try) */
 static void test_fs_cancel_done(void** state) {
@@ -1786,6 +1837,7 @@ int main(void) {
       T(test_fs_many_in_flight),
       T(test_fs_mixed_in_flight),
       T(test_fs_cancel_queued),
+      T(test_fs_cancel_reported_while_pool_busy),
       T(test_fs_cancel_done),
       T(test_fs_sync_from_other_thread),
   };

@@ -224,6 +224,34 @@ static void test_fs_poll_ref(void** state) {
   assert_int_equal(close_cb_called, 1);
 }
 
+/* follows libuv test-fs-poll.c fs_poll_close_request_stop_when_active, via
+ * uv_close: closed while its timer is armed for a long interval, the close_cb
+ * comes at once, not when that interval would have expired */
+static uint64_t closed_at, close_cb_at;
+static void close_now_cb(uv_handle_t* h) {
+  (void)h;
+  close_cb_at = uv_now(&loop);
+  close_cb_called++;
+}
+static void close_poll_timer_cb(uv_timer_t* t) {
+  closed_at = uv_now(&loop);
+  uv_close((uv_handle_t*)&poll_handle, close_now_cb);
+  uv_close((uv_handle_t*)t, NULL);
+}
+
+static void test_fs_poll_close_when_armed(void** state) {
+  (void)state;
+  touch_file(fixture); /* exists: the first stat calls no callback */
+  assert_int_equal(uv_fs_poll_init(&loop, &poll_handle), 0);
+  assert_int_equal(uv_fs_poll_start(&poll_handle, never_cb, fixture, 60000), 0);
+  assert_int_equal(uv_timer_init(&loop, &timer_handle), 0);
+  assert_int_equal(uv_timer_start(&timer_handle, close_poll_timer_cb, 100, 0), 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(close_cb_called, 1);
+  assert_int_equal(poll_cb_called, 0);
+  assert_true(close_cb_at - closed_at < 30000); /* not the 60 s interval */
+}
+
 /* a change while running: the callback reports the old and new sizes */
 static void change_cb(uv_fs_poll_t* h, int status, const uv_stat_t* prev, const uv_stat_t* curr) {
   assert_int_equal(status, 0);
@@ -260,6 +288,7 @@ int main(void) {
       T(test_fs_poll_close_request_multi_stop_start),
       T(test_fs_poll_stop_when_active),
       T(test_fs_poll_ref),
+      T(test_fs_poll_close_when_armed),
       T(test_fs_poll_change),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

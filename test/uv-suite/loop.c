@@ -230,6 +230,30 @@ static void test_loop_other_thread(void** state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* A loop whose signal pipe and inotify watchers were armed is run on another
+ * thread, then closed from this one (as bound_close in the review showed:
+ * with VELOQ_UV_LOOP_THREAD=bound the ring refuses this thread, and
+ * uv_loop_close must still return, not wait for completions forever). */
+static void ignore_fs_event_cb(uv_fs_event_t* h, const char* f, int ev, int st) { (void)h, (void)f, (void)ev, (void)st; }
+static void test_loop_close_other_thread(void** state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_signal_t sig;
+  uv_fs_event_t fse;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  assert_int_equal(uv_signal_init(&loop, &sig), 0);
+  assert_int_equal(uv_fs_event_init(&loop, &fse), 0);
+  assert_int_equal(uv_fs_event_start(&fse, ignore_fs_event_cb, "/tmp", 0), 0);
+  uv_close((uv_handle_t*)&sig, NULL);
+  uv_close((uv_handle_t*)&fse, NULL);
+  pthread_t th;
+  void* ret = (void*)1;
+  assert_int_equal(pthread_create(&th, NULL, run_loop_thread, &loop), 0);
+  assert_int_equal(pthread_join(th, &ret), 0);
+  assert_ptr_equal(ret, NULL);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_loop_alive),       cmocka_unit_test(test_run_nowait),
@@ -237,7 +261,7 @@ int main(void) {
       cmocka_unit_test(test_loop_stop),        cmocka_unit_test(test_loop_close_busy),
       cmocka_unit_test(test_default_loop),     cmocka_unit_test(test_backend_timeout),
       cmocka_unit_test(test_update_time),      cmocka_unit_test(test_loop_size_and_data),
-      cmocka_unit_test(test_loop_other_thread),
+      cmocka_unit_test(test_loop_other_thread), cmocka_unit_test(test_loop_close_other_thread),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -603,6 +603,42 @@ static void test_pipe_open_socketpair(void** state) {
   close(sv[1]);
 }
 
+/* follows libuv test-tcp-writealot.c in spirit: one uv_write of more
+ * buffers than the inline attempt's iovec array holds (200 > 64) on an idle
+ * stream, every byte arrives in order (the array was overrun before) */
+static void test_pipe_write_many_bufs(void** state) {
+  enum { NBUFS = 200 };
+  int sv[2];
+  uv_pipe_t a;
+  uv_write_t w;
+  static char bytes[NBUFS];
+  uv_buf_t bufs[NBUFS];
+  char got[NBUFS];
+  size_t have = 0;
+  (void)state;
+  setup_loop();
+  for (int i = 0; i < NBUFS; i++) {
+    bytes[i] = (char)('A' + i % 26);
+    bufs[i] = uv_buf_init(&bytes[i], 1);
+  }
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  assert_int_equal(uv_pipe_init(&loop, &a, 0), 0);
+  assert_int_equal(uv_pipe_open(&a, sv[0]), 0);
+  write_cbs = 0;
+  assert_int_equal(uv_write(&w, (uv_stream_t*)&a, bufs, NBUFS, on_write), 0);
+  run_until(&write_cbs, 1);
+  assert_int_equal(write_last_status, 0);
+  while (have < NBUFS) {
+    ssize_t n = read(sv[1], got + have, NBUFS - have);
+    assert_true(n > 0);
+    have += (size_t)n;
+  }
+  assert_memory_equal(got, bytes, NBUFS);
+  uv_close((uv_handle_t*)&a, NULL);
+  finish_loop();
+  close(sv[1]);
+}
+
 /* follows libuv test-pipe-open.c: a bad fd is refused */
 static void test_pipe_open_bad_fd(void** state) {
   uv_pipe_t a;
@@ -1057,6 +1093,7 @@ int main(void) {
       cmocka_unit_test(test_pipe_eof_when_writer_closes),
       cmocka_unit_test(test_pipe_open_access_mode),
       cmocka_unit_test(test_pipe_open_socketpair),
+      cmocka_unit_test(test_pipe_write_many_bufs),
       cmocka_unit_test(test_pipe_open_bad_fd),
       cmocka_unit_test(test_uv_pipe_flags),
       cmocka_unit_test(test_pipe_echo_odd_chunks),

@@ -564,6 +564,137 @@ static void test_ipc_pipe_sendmsg(void** state) {
   close(sv[0]);
 }
 
+/* uv_write2 that must wait for room, whose handle is closed meanwhile: the
+ * write fails with UV_EBADF and no fd reaches the peer (libuv's uv__try_write
+ * checks the handle when it finally sends; review write2_stale). The freed
+ * fd number is taken by a file at once, so a send of the stale number would
+ * show up at the peer as an fd. */
+static uv_tcp_t stale_tcp;
+static uv_timer_t drain_timer;
+static int reused_fd = -1, fds_at_peer, drain_fd = -1;
+static void drain_peer(void) {
+  char buf[65536];
+  union {
+    char c[CMSG_SPACE(sizeof(int) * 4)];
+    struct cmsghdr align;
+  } ctl;
+  for (;;) {
+    struct iovec iov = {buf, sizeof buf};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = ctl.c;
+    m.msg_controllen = sizeof ctl.c;
+    ssize_t n = recvmsg(drain_fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n <= 0) break;
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      int fd;
+      memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      fds_at_peer++;
+      close(fd);
+    }
+  }
+}
+static void on_drain_timer(uv_timer_t* t) {
+  (void)t;
+  drain_peer();
+}
+static void on_stale_tcp_closed(uv_handle_t* h) {
+  (void)h;
+  reused_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  assert_true(reused_fd >= 0);
+  assert_int_equal(uv_timer_start(&drain_timer, on_drain_timer, 20, 20), 0);
+}
+
+static void test_ipc_write2_handle_closed_while_queued(void** state) {
+  struct sockaddr_in sa;
+  uv_os_fd_t afd;
+  uv_write_t w;
+  uv_buf_t one = uv_buf_init("x", 1);
+  char fill[4096];
+  int small = 4096;
+  (void)state;
+  setup();
+  write_cbs = 0;
+  write_status = 1;
+  fds_at_peer = 0;
+  assert_int_equal(uv_fileno((uv_handle_t*)&a, &afd), 0);
+  assert_int_equal(uv_fileno((uv_handle_t*)&b, &drain_fd), 0);
+  assert_int_equal(setsockopt(afd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+  memset(fill, 'f', sizeof fill);
+  while (send(afd, fill, sizeof fill, MSG_DONTWAIT) > 0) {
+  }
+  assert_int_equal(uv_ip4_addr("127.0.0.1", 0, &sa), 0);
+  assert_int_equal(uv_tcp_init(&loop, &stale_tcp), 0);
+  assert_int_equal(uv_tcp_bind(&stale_tcp, (const struct sockaddr*)&sa, 0), 0);
+  assert_int_equal(uv_timer_init(&loop, &drain_timer), 0);
+  assert_int_equal(uv_write2(&w, (uv_stream_t*)&a, &one, 1, (uv_stream_t*)&stale_tcp, on_write), 0);
+  uv_run(&loop, UV_RUN_NOWAIT);
+  assert_int_equal(write_cbs, 0); /* waiting for room */
+  uv_close((uv_handle_t*)&stale_tcp, on_stale_tcp_closed);
+  run_until(&write_cbs, 1);
+  assert_int_equal(write_status, UV_EBADF);
+  drain_peer();
+  assert_int_equal(fds_at_peer, 0);
+  uv_close((uv_handle_t*)&drain_timer, NULL);
+  close(reused_fd);
+  finish();
+}
+
+/* An ipc pipe over a pipe(2) (not a socket) cannot carry a handle: a
+ * uv_write2 queued behind a big write fails when its turn comes (libuv's
+ * sendmsg says ENOTSOCK) rather than going out without the handle. */
+static int nonsock_cbs, nonsock_status[2], nonsock_read_fd = -1;
+static size_t nonsock_drained;
+static void on_nonsock_write(uv_write_t* r, int status) {
+  nonsock_status[nonsock_cbs++ == 0 ? 0 : 1] = status;
+  (void)r;
+}
+static void on_nonsock_drain(uv_timer_t* t) {
+  char buf[65536];
+  ssize_t n;
+  (void)t;
+  while ((n = read(nonsock_read_fd, buf, sizeof buf)) > 0) nonsock_drained += (size_t)n;
+}
+
+static void test_ipc_write2_queued_on_non_socket(void** state) {
+  static char big[1 << 20];
+  int p[2];
+  uv_pipe_t wp;
+  uv_write_t w1, w2;
+  uv_timer_t drain;
+  struct sockaddr_in sa;
+  uv_buf_t bigbuf = uv_buf_init(big, sizeof big);
+  uv_buf_t one = uv_buf_init("y", 1);
+  (void)state;
+  setup();
+  nonsock_cbs = 0;
+  nonsock_drained = 0;
+  assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+  nonsock_read_fd = p[0];
+  assert_int_equal(uv_pipe_init(&loop, &wp, 1), 0);
+  assert_int_equal(uv_pipe_open(&wp, p[1]), 0);
+  assert_int_equal(uv_ip4_addr("127.0.0.1", 0, &sa), 0);
+  assert_int_equal(uv_tcp_init(&loop, &stale_tcp), 0);
+  assert_int_equal(uv_tcp_bind(&stale_tcp, (const struct sockaddr*)&sa, 0), 0);
+  assert_int_equal(uv_write(&w1, (uv_stream_t*)&wp, &bigbuf, 1, on_nonsock_write), 0);
+  assert_int_equal(uv_write2(&w2, (uv_stream_t*)&wp, &one, 1, (uv_stream_t*)&stale_tcp, on_nonsock_write), 0);
+  assert_int_equal(uv_timer_init(&loop, &drain), 0);
+  assert_int_equal(uv_timer_start(&drain, on_nonsock_drain, 5, 5), 0);
+  run_until(&nonsock_cbs, 2);
+  assert_int_equal(nonsock_status[0], 0);
+  assert_int_equal(nonsock_status[1], UV_ENOTSOCK);
+  on_nonsock_drain(NULL);
+  assert_int_equal(nonsock_drained, sizeof big); /* the 'y' never went out */
+  uv_close((uv_handle_t*)&drain, NULL);
+  uv_close((uv_handle_t*)&wp, NULL);
+  uv_close((uv_handle_t*)&stale_tcp, NULL);
+  finish();
+  close(p[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ipc_send_recv_pipe),
@@ -578,6 +709,8 @@ int main(void) {
       cmocka_unit_test(test_ipc_listen_einval),
       cmocka_unit_test(test_ipc_data_order_with_handle),
       cmocka_unit_test(test_ipc_pipe_sendmsg),
+      cmocka_unit_test(test_ipc_write2_handle_closed_while_queued),
+      cmocka_unit_test(test_ipc_write2_queued_on_non_socket),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,9 @@ class OpRegistry {
   size_t live() const { return slab_.live(); }
   // Leak every slot on purpose (see StableSlab::abandon).
   void abandon() { slab_.abandon(); }
+  // Visit every op acquired and not yet released (slow; see StableSlab).
+  template <class F>
+  void for_each_live(F&& f) { slab_.for_each_live(f); }
   bool owns(const Op* op) const { return slab_.owns(op); }
 
  private:

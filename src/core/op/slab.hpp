@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <unordered_set>
 #include <new>
 #include <utility>
 #include <vector>
@@ -58,6 +59,20 @@ class StableSlab {
   }
 
   size_t live() const { return live_; }
+
+  // Visit every live object. Slow (it first collects the free list): for
+  // rare whole-slab passes, e.g. re-arming a forked child's ops.
+  template <class F>
+  void for_each_live(F&& f) {
+    std::unordered_set<const Slot*> free_slots;
+    for (const Slot* s = free_; s != nullptr; s = s->next_free) free_slots.insert(s);
+    for (auto& c : chunks_) {
+      for (size_t i = 0; i < ChunkSlots; i++) {
+        if (!free_slots.contains(&c[i])) f(std::launder(reinterpret_cast<T*>(c[i].storage)));
+      }
+    }
+  }
+
   size_t capacity() const { return chunks_.size() * ChunkSlots; }
 
   // True if `p` points at a slot of this slab (used by debug checks).

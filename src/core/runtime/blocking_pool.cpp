@@ -1,5 +1,8 @@
 #include "core/runtime/blocking_pool.hpp"
 
+#include <pthread.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <system_error>
 
@@ -33,13 +36,42 @@ void BlockingPool::reap_exited_locked() {
   exited_.clear();
 }
 
+namespace {
+
+size_t shared_pool_size() {
+  const char* s = std::getenv("VELOQ_BLOCKING_THREADS");
+  long n = s ? std::strtol(s, nullptr, 10) : 4;
+  return size_t(n < 1 ? 1 : (n > 1024 ? 1024 : n));
+}
+
+std::atomic<BlockingPool*> shared_pool{nullptr};
+// The pools a forked child left behind: kept reachable, never destroyed.
+BlockingPool* retired_pool = nullptr;
+
+// In a fork()ed child only the forking thread exists: the parent's pool has
+// thread objects for threads that are not there, jobs nobody will run, and
+// perhaps a mutex some vanished thread held. Abandon it (destroying it would
+// join those threads, i.e. hang) and start the child on a fresh, empty pool.
+void shared_pool_after_fork() {
+  BlockingPool* old = shared_pool.load(std::memory_order_relaxed);
+  if (old == nullptr) return;
+  retired_pool = old;
+  shared_pool.store(new BlockingPool(shared_pool_size()), std::memory_order_release);
+}
+
+}  // namespace
+
+// Heap-allocated and never destroyed: a function-local static's destructor
+// would run at exit() and join the threads, also in a forked child where
+// they do not exist (it hung there). The threads end with the process.
 BlockingPool& BlockingPool::shared() {
-  static BlockingPool pool([] {
-    const char* s = std::getenv("VELOQ_BLOCKING_THREADS");
-    long n = s ? std::strtol(s, nullptr, 10) : 4;
-    return size_t(n < 1 ? 1 : (n > 1024 ? 1024 : n));
-  }());
-  return pool;
+  static const bool created = [] {
+    shared_pool.store(new BlockingPool(shared_pool_size()), std::memory_order_release);
+    pthread_atfork(nullptr, nullptr, &shared_pool_after_fork);
+    return true;
+  }();
+  (void)created;
+  return *shared_pool.load(std::memory_order_acquire);
 }
 
 bool BlockingPool::submit(std::function<void()> job) {
