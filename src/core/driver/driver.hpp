@@ -102,6 +102,11 @@ class Driver {
   virtual int poll(int64_t timeout_ns) = 0;
   // Any thread: make a blocked or the next poll() return promptly.
   virtual void wake() = 0;
+  // This driver's thread: wake `target` (another thread's driver) through
+  // this driver's own ring (io_uring MSG_RING), without a syscall on an
+  // eventfd. False when that path is not available (no MSG_RING, target not
+  // a ring, SQ full): the caller uses target.wake() instead.
+  virtual bool wake_other(Driver& /*target*/) { return false; }
   // Any thread: deliver the completion of an offloaded op; wakes the driver.
   virtual void post_completion(Op* op, int32_t res) = 0;
 

@@ -8,7 +8,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <span>
+#include <thread>
 #include <string_view>
 #include <utility>
 
@@ -75,33 +77,63 @@ class FixedBuf {
 // A simple per-thread pool: power-of-two size classes from 4 KiB to 4 MiB,
 // each with a free list of 4 KiB-aligned blocks; larger requests go straight
 // to aligned_alloc. Good enough until the Buddy/Hybrid pools land.
+//
+// Cross-thread return: a FixedBuf may be dropped on any thread. On its pool's
+// own thread the block goes straight back to a free list; on another thread
+// (another core's worker, a pool thread) it is posted home on a lock-free
+// list that the owner takes back at its next get(). The pools of
+// BufPool::local() are reference counted (the thread + each buffer out), so
+// a buffer may even outlive its pool's thread: the pool is freed by whoever
+// drops the last reference.
 class BufPool {
  public:
   static constexpr size_t kMinShift = 12;  // 4 KiB
   static constexpr size_t kMaxShift = 22;  // 4 MiB
   static constexpr size_t kMaxFreePerClass = 64;
 
-  BufPool() = default;
+  BufPool();  // owned by the calling thread
   BufPool(const BufPool&) = delete;
   BufPool& operator=(const BufPool&) = delete;
   ~BufPool();
 
+  // Owner thread only.
   FixedBuf get(size_t capacity);
   // The pool of the calling thread.
   static BufPool& local();
-
-  size_t outstanding() const { return outstanding_; }
+  // Buffers handed out and not yet given back (posted-home ones count as
+  // back). Owner thread.
+  size_t outstanding() const {
+    return outstanding_ - remote_pending_.load(std::memory_order_acquire);
+  }
+  // Buffers that came back from other threads so far (any thread).
+  uint64_t remote_returns() const { return remote_returns_.load(std::memory_order_relaxed); }
 
  private:
   friend class FixedBuf;
-  void put(std::byte* data, size_t cap);
+  struct LocalHolder;
+  void put(std::byte* data, size_t cap);        // any thread
+  void put_local(std::byte* data, size_t cap);  // owner thread
+  void reclaim_remote();                        // owner thread
+  void release_ref();
+  void orphan();                                // owner thread exits
 
   struct FreeBlock {
     FreeBlock* next;
   };
+  struct RemoteBlock {  // written into a block posted home
+    RemoteBlock* next;
+    size_t cap;
+  };
   FreeBlock* free_[kMaxShift - kMinShift + 1] = {};
   size_t free_count_[kMaxShift - kMinShift + 1] = {};
   size_t outstanding_ = 0;
+  std::thread::id owner_;
+  bool counted_ = false;  // a local() pool: refcounted, deletes itself
+  std::atomic<RemoteBlock*> remote_{nullptr};
+  std::atomic<size_t> remote_pending_{0};
+  std::atomic<uint64_t> remote_returns_{0};
+  std::atomic<size_t> refs_{1};
+  std::atomic<bool> orphaned_{false};
 };
 
 }  // namespace veloq

@@ -16,8 +16,14 @@ thread_local Worker* t_worker = nullptr;
 
 Worker* Worker::current() { return t_worker; }
 
-Worker::Scope::Scope(Worker* w) : prev(t_worker) { t_worker = w; }
-Worker::Scope::~Scope() { t_worker = prev; }
+Worker::Scope::Scope(Worker* w) : prev(t_worker), prev_exec(Executor::thread_current()) {
+  t_worker = w;
+  Executor::set_thread_current(w ? &w->exec_ : nullptr);
+}
+Worker::Scope::~Scope() {
+  t_worker = prev;
+  Executor::set_thread_current(prev_exec);
+}
 
 Worker::Worker(WorkerOptions opts)
     : blocking_(opts.blocking ? opts.blocking : &BlockingPool::shared()),
@@ -26,6 +32,7 @@ Worker::Worker(WorkerOptions opts)
   int err = 0;
   driver_ = make_driver(opts.driver, &err);
   if (!driver_) throw std::system_error(errno_code(err), "veloq: no usable I/O driver");
+  exec_.set_time_slice(opts.time_slice_ns);
   Driver* drv = driver_.get();
   std::atomic<size_t>* pending = &offload_pending_;
   driver_->set_offload([drv, pool = blocking_, pending](Op* op) {
@@ -47,6 +54,16 @@ Worker::Worker(WorkerOptions opts)
 }
 
 Worker::~Worker() {
+  bool stuck = drain();
+  // The last completion may have been dispatched while its pool thread is
+  // still inside post_completion() (waking the driver): let it return.
+  while (offload_pending_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
+  // Ops still owned by the kernel may yet be written to (statx buffers,
+  // sockaddrs, read buffers): leak their slots rather than free them.
+  if (stuck) ops_.abandon();
+}
+
+bool Worker::drain() {
   Scope scope(this);
   // Abort, then drain until every op handed to the driver delivered its last
   // completion (the slab and the buffers ops own may only go after that).
@@ -65,12 +82,8 @@ Worker::~Worker() {
       exec_.run(~size_t{0});
     }
   } while (!stuck && exec_.live_tasks() > 0);
-  // The last completion may have been dispatched while its pool thread is
-  // still inside post_completion() (waking the driver): let it return.
-  while (offload_pending_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
-  // Ops still owned by the kernel may yet be written to (statx buffers,
-  // sockaddrs, read buffers): leak their slots rather than free them.
-  if (stuck) ops_.abandon();
+  stuck_ = stuck_ || stuck;
+  return stuck_;
 }
 
 void Worker::run_ready() {
@@ -80,12 +93,13 @@ void Worker::run_ready() {
   timers_.fire_expired(now_ns_);
 }
 
-void Worker::poll_io(bool may_block) {
+void Worker::poll_io(bool may_block, int64_t max_block_ns) {
   Scope scope(this);
   int64_t timeout = 0;
   if (may_block && !exec_.has_ready()) {
     uint64_t next = timers_.next_deadline_ns();
     timeout = next == UINT64_MAX ? -1 : (next > now_ns_ ? int64_t(next - now_ns_) : 0);
+    if (max_block_ns >= 0 && (timeout < 0 || timeout > max_block_ns)) timeout = max_block_ns;
   }
   // EEXIST: the ring's single issuer is another thread (the first one that
   // drove this worker). Nothing can progress here; say so instead of spinning.

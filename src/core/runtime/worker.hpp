@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <source_location>
 #include <stdexcept>
 #include <utility>
 
@@ -26,6 +27,10 @@ struct WorkerOptions {
   DriverOptions driver = DriverOptions::from_env();
   size_t budget = 64;                     // task polls per turn before reaping
   BlockingPool* blocking = nullptr;       // null: BlockingPool::shared()
+  // Cooperative preemption: a task running longer than this without
+  // suspending yields at its next await of a Task. 0: off (a Runtime turns
+  // it on, RuntimeOptions::time_slice_ns).
+  uint64_t time_slice_ns = 0;
 };
 
 class Worker {
@@ -48,8 +53,9 @@ class Worker {
   Backend backend() const { return driver_->backend(); }
 
   template <class T>
-  JoinHandle<T> spawn_local(Task<T> t, const char* name = "") {
-    return exec_.spawn(std::move(t), name);
+  JoinHandle<T> spawn_local(Task<T> t, const char* name = "",
+                            std::source_location loc = std::source_location::current()) {
+    return exec_.spawn(std::move(t), name, loc);
   }
 
   // Run `t` to completion on this thread, driving everything else meanwhile.
@@ -76,15 +82,28 @@ class Worker {
   // due timers. poll_io: submit and reap the ring, blocking until the next
   // timer deadline if `may_block` and no task is ready; then due timers.
   void run_ready();
-  void poll_io(bool may_block);
+  // `max_block_ns` >= 0 caps the wait (the Runtime uses it while its mesh
+  // overflow holds messages to retry).
+  void poll_io(bool may_block, int64_t max_block_ns = -1);
+
+  // Abort every task and drain the driver until every op's last completion
+  // arrived (what ~Worker does first). True if it had to stop because this
+  // thread is not the ring's issuer (-EEXIST): ops are still in the kernel.
+  bool drain();
+
+  // Position in its Runtime (-1 / null for a standalone Worker).
+  int index() const { return index_; }
+  class Runtime* runtime() const { return runtime_; }
 
   // Cached monotonic time, updated each turn (and by update_time()).
   uint64_t now_ns() const { return now_ns_; }
   void update_time() { now_ns_ = monotonic_ns(); }
 
  private:
+  friend class Runtime;
   struct Scope {
     Worker* prev;
+    Executor* prev_exec;
     explicit Scope(Worker* w);
     ~Scope();
   };
@@ -109,14 +128,18 @@ class Worker {
   BlockingPool* blocking_;
   size_t budget_;
   uint64_t now_ns_;
+  int index_ = -1;
+  class Runtime* runtime_ = nullptr;
+  bool stuck_ = false;  // drain() stopped on -EEXIST
 };
 
 // Spawn on the current thread's worker.
 template <class T>
-JoinHandle<T> spawn_local(Task<T> t, const char* name = "") {
+JoinHandle<T> spawn_local(Task<T> t, const char* name = "",
+                          std::source_location loc = std::source_location::current()) {
   Worker* w = Worker::current();
   if (w == nullptr) throw std::logic_error("veloq::spawn_local outside a worker");
-  return w->spawn_local(std::move(t), name);
+  return w->spawn_local(std::move(t), name, loc);
 }
 
 }  // namespace veloq

@@ -88,9 +88,11 @@ class RaceAwaiter {
   bool await_ready() const noexcept {
     return handle_.finished() || deadline_ns_ <= monotonic_ns();
   }
-  void await_suspend(std::coroutine_handle<> h) {
-    join_.await_suspend(h);  // records h as our leaf, us as the joiner
+  bool await_suspend(std::coroutine_handle<> h) {
+    // Records h as our leaf, us as the joiner; false: finished meanwhile.
+    if (!join_.await_suspend(h)) return false;
     timer_.arm(deadline_ns_, current_task());
+    return true;
   }
   bool await_resume() {
     timer_.disarm();

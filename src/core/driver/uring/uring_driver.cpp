@@ -23,6 +23,8 @@ namespace {
 
 // user_data of SQEs whose completions carry nothing for anyone (cancels).
 constexpr uint64_t kIgnoreTag = 0;
+// Low bit of a CQE's user_data: a failed MSG_RING wake (Ops are aligned).
+constexpr uint64_t kMsgRingFailBit = 1;
 // Kernel opcode of IORING_OP_FTRUNCATE (6.9+); liburing 2.3 predates it.
 constexpr uint8_t kOpFtruncate = 55;
 
@@ -545,6 +547,25 @@ void UringDriver::wake() {
   [[maybe_unused]] ssize_t n = ::write(event_fd_, &one, sizeof one);
 }
 
+// MSG_RING wake-up: post one CQE (user_data kIgnoreTag, so the target's reap
+// skips it) into the target ring, which ends its wait. Our own CQE is
+// skipped on success; on failure (target ring not enabled yet: EBADFD; its
+// CQ overflowing) it comes back tagged with the target's address | 1 and
+// reap() falls back to the target's eventfd. Submitted at once: the wake
+// must not wait for the end of our turn.
+bool UringDriver::wake_other(Driver& target) {
+  if (!feat_.msg_ring || !enabled_) return false;
+  auto* t = dynamic_cast<UringDriver*>(&target);
+  if (t == nullptr || t == this) return false;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) return false;
+  io_uring_prep_msg_ring(sqe, t->ring_.ring_fd, 0, kIgnoreTag, 0);
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  io_uring_sqe_set_data64(sqe, reinterpret_cast<uint64_t>(t) | kMsgRingFailBit);
+  int r = submit_sq();
+  return r >= 0;  // (-EEXIST: not our issuer thread; the SQE goes with the next submit)
+}
+
 void UringDriver::post_completion(Op* op, int32_t res) {
   {
     std::lock_guard lk(posted_mu_);
@@ -635,6 +656,10 @@ int UringDriver::reap() {
     for (unsigned i = 0; i < got; ++i) {
       const Cqe& c = batch[i];
       if (c.data == kIgnoreTag || c.data == LIBURING_UDATA_TIMEOUT) continue;
+      if (c.data & kMsgRingFailBit) {  // our MSG_RING wake failed: use the eventfd
+        reinterpret_cast<UringDriver*>(c.data & ~kMsgRingFailBit)->wake();
+        continue;
+      }
       auto* op = reinterpret_cast<Op*>(c.data);
       if (op == &wake_op_) {
         op_dispatch(op, c.res, c.flags);

@@ -45,6 +45,7 @@ class UringDriver final : public Driver {
   void cancel(Op* op) override;
   int poll(int64_t timeout_ns) override;
   void wake() override;
+  bool wake_other(Driver& target) override;
   void post_completion(Op* op, int32_t res) override;
   size_t in_flight() const override { return in_flight_; }
   int pollable_fd() const override { return ring_.ring_fd; }
