@@ -182,6 +182,10 @@ struct LoopState {
   // Async fs requests by where they ran (veloq_uv_fs_stats, fs.cpp).
   uint64_t fs_ring_reqs = 0;
   uint64_t fs_pool_reqs = 0;
+  // libuv's loop->emfile_fd: a spare fd opened by the first stream init, so
+  // an accept that hits EMFILE can still take the pending connections and
+  // close them (stream.cpp, emfile_trick) instead of failing forever.
+  int emfile_fd = -1;
   // Declared before the driver so the driver goes first at destruction.
   OpRegistry ops;
   std::unique_ptr<Driver> driver;

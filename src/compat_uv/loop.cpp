@@ -10,6 +10,7 @@
 #include <new>
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include "compat_uv/internal.hpp"
 #include "compat_uv/threadpool.hpp"
@@ -31,12 +32,7 @@ bool loops_thread_bound() {
 
 std::unique_ptr<veloq::Driver> make_loop_driver(int* uv_err);
 
-// A bound ring serves only the thread it was bound to. When a loop moves to
-// another thread with nothing in flight and no async handle (the one thing
-// another thread may touch, through driver->wake()), it gets a new ring,
-// bound to the new thread on first use. Otherwise it cannot move (the old
-// thread alone can reap the ops) and the poll reports EEXIST.
-// A thread's identity for that rule: unique for the process's lifetime
+// A thread's identity for adopt_thread: unique for the process's lifetime
 // (pthread_t values and tids are reused once a thread is joined).
 uint64_t this_thread_serial() {
   static std::atomic<uint64_t> next{1};
@@ -44,16 +40,29 @@ uint64_t this_thread_serial() {
   return serial;
 }
 
+// A bound ring serves only the thread it was bound to. A loop that moves to
+// another thread gets a new ring (bound to the new thread on first use) when
+// nothing can touch the old one: no op in flight (that includes ops on the
+// blocking pool), no request active (threadpool work delivers through
+// driver->wake()), no async handle (uv_async_send calls driver->wake()).
+// Otherwise it cannot move (the old thread alone can reap the ops) and the
+// poll reports EEXIST.
 void adopt_thread(uv_loop_t* loop) {
   if (!loops_thread_bound()) return;
   LoopState* ls = loop_state(loop);
   const uint64_t self = this_thread_serial();
   if (ls->runner == self) return;
-  if (ls->runner != 0 && ls->driver->in_flight() == 0 && ls->async_handles.empty()) {
+  const bool quiet = ls->driver->in_flight() == 0 && loop->active_reqs.count == 0 &&
+                     ls->async_handles.empty() && ls->pool.pending.load(std::memory_order_acquire) == 0;
+  if (ls->runner != 0 && quiet) {
     int err = 0;
     std::unique_ptr<veloq::Driver> fresh = make_loop_driver(&err);
     if (!fresh) return;  // keep the old ring; the poll reports why it can't serve
-    ls->driver = std::move(fresh);
+    {
+      std::lock_guard<std::mutex> lk(ls->work_done.mu);  // as a pool thread's deliver() reads it
+      ls->driver = std::move(fresh);
+    }
+    install_pool_offload(ls);  // the new driver offloads as the old one did
     ls->backend_dirty = true;
   }
   ls->runner = self;
@@ -284,6 +293,7 @@ int uv_loop_close(uv_loop_t* loop) {
   process_loop_close(loop);
   signal_loop_close(loop);
   fs_event_loop_close(loop);
+  if (ls->emfile_fd != -1) ::close(ls->emfile_fd);
   delete ls;
   loop_state_ptr(loop) = nullptr;
   if (loop == default_loop_ptr) default_loop_ptr = nullptr;

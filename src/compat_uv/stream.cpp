@@ -32,6 +32,7 @@
 // Close cancels the stream's ops; queued and in-flight writes fail with
 // UV_ECANCELED only after the last completion (io.cpp), then the fd closes
 // and close_cb runs (stream_destroy, from the closing phase).
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -194,6 +195,7 @@ void end_read(uv_stream_t* s, int err) {
   st->flags &= ~(kReading | kHeldEof);
   st->read_err = 0;
   if (err == UV_EOF) st->flags |= kReadEof;
+  else st->flags &= ~(kReadable | kWritable);  // libuv's uv__read on an error: "User should call uv_close()"
   if (!(st->flags & kServer)) handle_stop(as_handle(s));
   cancel_op(s, st->in_op);
   uv_buf_t b = uv_buf_init(nullptr, 0);
@@ -285,9 +287,9 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
       if (reading(s) && st->in_op == nullptr && st->held == nullptr) arm_read_wait(s);
       return;
     } else if (res == 0 || (res != -ECANCELED && res != -EAGAIN && res != -EINTR)) {
-      const int err = res == 0 ? UV_EOF : res;
+      const int err = res != 0 ? res : (st->flags & kResetSeen) ? UV_ECONNRESET : UV_EOF;
       if (st->held != nullptr) {
-        if (res == 0) st->flags |= kHeldEof;
+        if (err == UV_EOF) st->flags |= kHeldEof;
         else st->read_err = err;
       } else if (st->flags & kReading) {
         end_read(s, err);
@@ -489,6 +491,7 @@ void on_write(Op* op, int32_t res, uint32_t flags) {
     req->send_handle = nullptr;  // sent with the first bytes: never twice (libuv)
     if (advance(s, w, size_t(res))) finish_write(s, w, 0);
   } else if (res != -EAGAIN && res != -EINTR && res != -ENOBUFS && !closing(s)) {
+    if (res == -ECONNRESET && (st->flags & kReading)) st->flags |= kResetSeen;
     finish_write(s, w, res);  // libuv keeps its bytes counted until the callback
   }
   if (closing(s)) return;  // stream_destroy reports what is left
@@ -529,6 +532,38 @@ void on_shutdown(Op* op, int32_t res, uint32_t flags) {
 
 void on_accept(Op* op, int32_t res, uint32_t flags);
 
+// libuv's uv__emfile_trick: out of fds, give the spare one back, accept
+// and close every pending connection (their clients see the connection end
+// rather than hang in the backlog, and the listener does not report EMFILE
+// on every turn), then take the spare again. Returns the accept error that
+// ended it (-EAGAIN once the backlog is empty), or -EMFILE without a spare.
+int emfile_trick(uv_loop_t* loop, int listen_fd) {
+  LoopState* ls = loop_state(loop);
+  if (ls->emfile_fd == -1) return -EMFILE;
+  ::close(ls->emfile_fd);
+  ls->emfile_fd = -1;
+  int r;
+  do {
+    r = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (r >= 0) ::close(r);
+  } while (r >= 0 || errno == EINTR);
+  const int err = -errno;
+  ls->emfile_fd = ::open("/", O_RDONLY | O_CLOEXEC);
+  return err;
+}
+
+void on_accept_ready(Op* op, int32_t res, uint32_t flags);
+
+// Wait until the listener is readable, then accept (after emfile_trick).
+void arm_accept_wait(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  Op* op = handle_op(as_handle(s), OpCode::PollAdd, &on_accept_ready);
+  op->args.fd = st->fd;
+  op->args.mask = POLLIN;
+  st->in_op = op;
+  loop_state(s->loop)->driver->prepare(op);
+}
+
 void arm_accept(uv_stream_t* s) {
   StreamState* st = sstate(s);
   if (st->in_op != nullptr || st->accepted_fd != -1 || closing(s) || !(st->flags & kServer)) return;
@@ -563,13 +598,30 @@ void on_accept(Op* op, int32_t res, uint32_t flags) {
     // Not taken by uv_accept: stop accepting until it is (as libuv).
     if (!closing(s) && st->accepted_fd != -1) cancel_op(s, st->in_op);
   } else if (res != -ECANCELED && res != -EAGAIN && res != -EINTR && res != -ECONNABORTED) {
-    st->connection_cb(s, res);
+    const int err = (res == -EMFILE || res == -ENFILE) ? emfile_trick(s->loop, st->fd) : res;
+    if (err == -EAGAIN || err == -EWOULDBLOCK) {
+      // The spare fd took the backlog: no callback (as libuv). Accept again
+      // only once a connection is there: with the table still full, accept
+      // fails with EMFILE even on an empty backlog, and both drivers try
+      // the accept before they wait.
+      if (!closing(s) && st->in_op == nullptr) arm_accept_wait(s);
+      return;
+    }
+    st->connection_cb(s, err);
     // Resume from the next pending phase, not at once: a persistent error
     // (EMFILE) must not spin inside one poll.
     if (!closing(s) && st->in_op == nullptr) stream_schedule(s);
     return;
   }
   if (!closing(s) && st->in_op == nullptr) arm_accept(s);
+}
+
+void on_accept_ready(Op* op, int32_t, uint32_t flags) {
+  uv_stream_t* s = stream_of(op);
+  StreamState* st = sstate(s);
+  if (st->in_op == op) st->in_op = nullptr;
+  handle_op_done(op, flags);
+  if (!closing(s)) arm_accept(s);
 }
 
 void resume_accept(uv_stream_t* s) {
@@ -628,6 +680,11 @@ void stream_init(uv_loop_t* loop, uv_stream_t* s, uv_handle_type type) {
   s->write_queue_size = 0;
   s->alloc_cb = nullptr;
   s->read_cb = nullptr;
+  LoopState* ls = loop_state(loop);
+  if (ls->emfile_fd == -1) {  // libuv's uv__stream_init: the spare fd for emfile_trick
+    ls->emfile_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (ls->emfile_fd == -1) ls->emfile_fd = ::open("/", O_RDONLY | O_CLOEXEC);
+  }
   StreamState* st = sstate(s);
   std::memset(st, 0, sizeof *st);
   st->fd = -1;
@@ -796,6 +853,7 @@ int uv_read_start(uv_stream_t* stream, uv_alloc_cb alloc_cb, uv_read_cb read_cb)
   if (stream == nullptr || alloc_cb == nullptr || read_cb == nullptr) return UV_EINVAL;
   if (!stream_type(stream) || closing(stream)) return UV_EINVAL;
   StreamState* st = sstate(stream);
+  if (st->flags & kReading) return UV_EALREADY;  // libuv 1.44's uv_read_start
   if (!(st->flags & kReadable)) return UV_ENOTCONN;
   st->flags |= kReading;
   st->flags &= ~kReadEof;

@@ -28,6 +28,10 @@ enum StreamFlags : uint32_t {
   kNotSocket = 1u << 13,   // pipe(2), FIFO, tty: Read/Writev ops and read/writev(2), never recv/send
   kBlockingFd = 1u << 14,  // fd left blocking (tty master, uv_stream_set_blocking): poll before a read
   kReadReady = 1u << 15,   // a poll said readable: the next read op may go on a blocking fd
+  // A write op failed with ECONNRESET while reading: the kernel reports a
+  // reset once, so the read that follows sees EOF. libuv's read runs first
+  // on the same wake-up and gets the reset; report that EOF as the reset.
+  kResetSeen = 1u << 16,
 };
 
 struct StreamState {  // fits UV_STREAM_PRIVATE_FIELDS (128 bytes)

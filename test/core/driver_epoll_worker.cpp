@@ -187,14 +187,17 @@ Task<int64_t> sleep_ns(int64_t ns) {
 }
 
 Task<int> many_timeouts(int n) {
+  // Long enough that none can fire before the count below, even on a loaded
+  // machine under ASan (5 ms did, once: the count then read 310).
+  constexpr int64_t kBase = 300'000'000;
   std::vector<JoinHandle<int64_t>> hs;
-  for (int i = 0; i < n; ++i) hs.push_back(spawn_local(sleep_ns(5'000'000 + (i % 10) * 100'000)));
+  for (int i = 0; i < n; ++i) hs.push_back(spawn_local(sleep_ns(kBase + (i % 10) * 100'000)));
   co_await nop_once();
   int inflight = int(Worker::current()->driver().in_flight());
   int ok = 0;
   for (auto& h : hs) {
     auto r = co_await h;
-    if (r && *r >= 5'000'000) ++ok;
+    if (r && *r >= kBase) ++ok;
   }
   co_return ok == n ? inflight : -ok;
 }
