@@ -232,6 +232,10 @@ inline bool is_active(const uv_handle_t* h) { return hstate(h)->flags & kActive;
 inline bool is_closing(const uv_handle_t* h) { return hstate(h)->flags & (kClosing | kClosed); }
 
 void update_time(uv_loop_t* loop);
+// uv_loop_init with a ring bound to the calling thread (SINGLE_ISSUER +
+// DEFER_TASKRUN) whatever VELOQ_UV_LOOP_THREAD says: for a loop that is run
+// and closed on this thread only (percore.cpp).
+int loop_init_bound(uv_loop_t* loop);
 // Queue `w` for the next pending phase (libuv's uv__io_feed).
 void pending_add(uv_loop_t* loop, PendingWork* w);
 void run_timers(uv_loop_t* loop);
