@@ -37,8 +37,10 @@ extern "C" {
  * it is closed by a walk (uv_close with a NULL close_cb), the loop runs until
  * every close is done, then uv_loop_close() runs on that thread.
  *
- * Returns 0, UV_EINVAL (NULL out), UV_ENOMEM, or the error of a loop that
- * failed to start (the others are then stopped and joined). */
+ * *out is set before the first setup runs (a setup may use it, e.g. to
+ * post); it is NULL again after a failure. Returns 0, UV_EINVAL (NULL out),
+ * UV_ENOMEM, or the error of a loop that failed to start (the others are
+ * then stopped and joined). */
 typedef struct veloq_uv_percore_s veloq_uv_percore_t;
 typedef void (*veloq_uv_percore_cb)(uv_loop_t* loop, unsigned core, void* arg);
 typedef void (*veloq_uv_post_cb)(uv_loop_t* loop, void* arg);

@@ -261,6 +261,7 @@ int veloq_uv_percore_start(veloq_uv_percore_t** out, unsigned ncores, veloq_uv_p
     delete pc;
     return UV_ENOMEM;
   }
+  *out = pc;  // before any setup runs, so setup may read it (thread start orders it)
   unsigned launched = 0;
   int err = 0;
   for (auto& c : pc->cores) {
@@ -280,9 +281,9 @@ int veloq_uv_percore_start(veloq_uv_percore_t** out, unsigned ncores, veloq_uv_p
   if (err != 0) {
     join_all(pc);
     delete pc;
+    *out = nullptr;
     return err;
   }
-  *out = pc;
   return 0;
 }
 

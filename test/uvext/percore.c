@@ -86,7 +86,7 @@ static void threads_setup(uv_loop_t* loop, unsigned core, void* arg) {
   CHECK(arg == &setup_thread);
   setup_thread[core] = pthread_self();
   setup_loop[core] = loop;
-  setup_self[core] = -2; /* filled by the post below: g_pc is not known yet */
+  setup_self[core] = veloq_uv_percore_self(g_pc); /* *out is set before any setup runs */
   CPU_ZERO(&set);
   CHECK_EQ(pthread_getaffinity_np(pthread_self(), sizeof set, &set), 0);
   setup_cpu_ok[core] = CPU_COUNT(&set) == 1 ? 0 : -1;
@@ -117,14 +117,15 @@ static void case_threads(void) {
   veloq_uv_percore_t* pc = NULL;
   unsigned n, i, j;
   CHECK_EQ(veloq_uv_percore_start(NULL, 1, NULL, NULL, NULL), UV_EINVAL);
-  CHECK_EQ(veloq_uv_percore_start(&pc, 0, threads_setup, threads_teardown, &setup_thread), 0);
-  g_pc = pc;
+  CHECK_EQ(veloq_uv_percore_start(&g_pc, 0, threads_setup, threads_teardown, &setup_thread), 0);
+  pc = g_pc;
   n = veloq_uv_percore_count(pc);
   CHECK(n >= 1 && n <= MAX_CORES);
   CHECK(veloq_uv_percore_loop(pc, n) == NULL);
   CHECK_EQ(veloq_uv_percore_self(pc), -1); /* the main thread is no core */
   for (i = 0; i < n; i++) {
     CHECK(veloq_uv_percore_loop(pc, i) == setup_loop[i]);
+    CHECK_EQ(setup_self[i], i);
     if (veloq_uv_percore_cpu(pc, i) >= 0) CHECK_EQ(setup_cpu_ok[i], veloq_uv_percore_cpu(pc, i));
     for (j = 0; j < i; j++) {
       CHECK(!pthread_equal(setup_thread[i], setup_thread[j]));
