@@ -6,8 +6,8 @@
  * `VELOQ_UV_` (macros) so it can never collide with a present or future
  * libuv name; include/uv.h itself stays exactly libuv 1.44.  Declared: fs
  * statistics, one uv loop per core (veloq_uv_percore_*), cross-core posts
- * (veloq_uv_post), SO_REUSEPORT-sharded TCP listeners. Planned (DESIGN.md
- * section 4): zero-copy reads into FixedBufs.
+ * (veloq_uv_post), SO_REUSEPORT-sharded TCP listeners, zero-copy reads
+ * (veloq_uv_read_start_fixed).
  */
 #ifndef VELOQ_UV_EXT_H
 #define VELOQ_UV_EXT_H
@@ -109,6 +109,39 @@ typedef struct veloq_uv_fs_stats_s {
 
 /* 0, or UV_EINVAL for a NULL or closed loop / NULL stats. */
 UV_EXTERN int veloq_uv_fs_stats(uv_loop_t* loop, veloq_uv_fs_stats_t* stats);
+
+/* ---- zero-copy reads -------------------------------------------------------
+ *
+ * veloq_uv_read_start_fixed(): like uv_read_start, without alloc_cb: each
+ * read_cb gets the buffer the kernel wrote into, and owns it until it hands
+ * it back with veloq_uv_fixed_buf_release(). On io_uring with buffer rings
+ * that is one of the loop's provided buffers (no copy at all; the loop has
+ * 32 of 64 KiB: while the application holds them all, reads go on into
+ * op-owned buffers); otherwise (epoll, pipes, ipc, old kernels) the 64 KiB
+ * buffer the read op owned, handed over the same way. Data received before
+ * the switch and kept aside is handed over as a copy.
+ *
+ * read_cb(stream, nread, buf): nread > 0 with buf (copy *buf: the pointer is
+ * valid during the callback only, the bytes until release); nread < 0
+ * (UV_EOF, an error) with buf NULL, reading stopped as uv_read_start's.
+ * uv_read_stop() stops it; uv_read_start() switches back to alloc_cb reads.
+ *
+ * Release each buffer exactly once, on the stream's loop thread, before that
+ * loop closes: uv_loop_close() answers UV_EBUSY while ring buffers are out.
+ * Returns 0, or uv_read_start's errors (UV_EINVAL, UV_EALREADY, UV_ENOTCONN). */
+typedef struct veloq_uv_fixed_buf_s {
+  char* base;
+  size_t len;
+  /* private */
+  void* veloq_owner;
+  uint32_t veloq_id;
+  uint32_t veloq_kind;
+} veloq_uv_fixed_buf_t;
+typedef void (*veloq_uv_fixed_read_cb)(uv_stream_t* stream, ssize_t nread, const veloq_uv_fixed_buf_t* buf);
+
+UV_EXTERN int veloq_uv_read_start_fixed(uv_stream_t* stream, veloq_uv_fixed_read_cb read_cb);
+/* Hand a buffer back (NULL loop or buf: ignored). */
+UV_EXTERN void veloq_uv_fixed_buf_release(uv_loop_t* loop, const veloq_uv_fixed_buf_t* buf);
 
 #ifdef __cplusplus
 }

@@ -182,6 +182,9 @@ struct LoopState {
   // Async fs requests by where they ran (veloq_uv_fs_stats, fs.cpp).
   uint64_t fs_ring_reqs = 0;
   uint64_t fs_pool_reqs = 0;
+  // Provided-ring buffers handed to the application by zero-copy reads
+  // (veloq_uv_read_start_fixed) and not yet released: the ring must stay.
+  uint32_t fixed_bufs_out = 0;
   // libuv's loop->emfile_fd: a spare fd opened by the first stream init, so
   // an accept that hits EMFILE can still take the pending connections and
   // close them (stream.cpp, emfile_trick) instead of failing forever.

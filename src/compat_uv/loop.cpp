@@ -56,7 +56,7 @@ void adopt_thread(uv_loop_t* loop) {
   LoopState* ls = loop_state(loop);
   const uint64_t self = this_thread_serial();
   if (ls->runner == self) return;
-  const bool quiet = ls->driver->in_flight() == 0 && loop->active_reqs.count == 0 &&
+  const bool quiet = ls->driver->in_flight() == 0 && loop->active_reqs.count == 0 && ls->fixed_bufs_out == 0 &&
                      ls->async_handles.empty() && ls->pool.pending.load(std::memory_order_acquire) == 0;
   if (ls->runner != 0 && quiet) {
     int err = 0;
@@ -299,6 +299,7 @@ int uv_loop_close(uv_loop_t* loop) {
   LoopState* ls = loop_state(loop);
   if (ls == nullptr) return UV_EINVAL;
   if (has_active_reqs(loop)) return UV_EBUSY;
+  if (ls->fixed_bufs_out != 0) return UV_EBUSY;  // zero-copy read buffers not released (uv_ext.h)
   // Every handle still in the loop (open or not yet finished closing) counts.
   if (!loop_handle_queue(loop)->empty()) return UV_EBUSY;
   process_loop_close(loop);
