@@ -13,8 +13,9 @@
  *
  * Everything is plain uv.h code on each core's loop; the extensions only
  * start the loops (veloq_uv_percore_start), shard the listener
- * (veloq_uv_tcp_listen_sharded), cross cores (veloq_uv_post) and stop
- * (veloq_uv_percore_join).
+ * (veloq_uv_tcp_listen_sharded), cross cores (veloq_uv_post), read without
+ * a copy (veloq_uv_read_start_fixed: the echo writes the kernel's buffer
+ * back) and stop (veloq_uv_percore_join).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -48,9 +49,8 @@ static uint64_t now_ns(void) {
 
 struct echo_conn {
   uv_tcp_t tcp;
-  char buf[4096];
-  int writing; /* the write below is in flight: reads wait */
   uv_write_t wreq;
+  veloq_uv_fixed_buf_t buf; /* the received buffer, owned while it is written back */
 };
 
 static int server_marker;
@@ -60,32 +60,29 @@ static atomic_long server_accepts[MAX_CORES];
 
 static void echo_closed(uv_handle_t* h) { free(h); }
 
-static void echo_alloc(uv_handle_t* h, size_t size, uv_buf_t* buf) {
-  struct echo_conn* c = (struct echo_conn*)h;
-  (void)size;
-  *buf = uv_buf_init(c->buf, sizeof c->buf);
-}
-
-static void echo_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+static void echo_read(uv_stream_t* s, ssize_t n, const veloq_uv_fixed_buf_t* buf);
 
 static void echo_written(uv_write_t* req, int status) {
   struct echo_conn* c = (struct echo_conn*)req->handle;
-  c->writing = 0;
+  veloq_uv_fixed_buf_release(c->tcp.loop, &c->buf); /* the buffer goes back to the loop */
   if (status < 0) {
     if (!uv_is_closing((uv_handle_t*)&c->tcp)) uv_close((uv_handle_t*)&c->tcp, echo_closed);
     return;
   }
-  /* one buffer per connection: read again once it is written back */
-  if (!uv_is_closing((uv_handle_t*)&c->tcp)) uv_read_start((uv_stream_t*)&c->tcp, echo_alloc, echo_read);
+  if (!uv_is_closing((uv_handle_t*)&c->tcp)) veloq_uv_read_start_fixed((uv_stream_t*)&c->tcp, echo_read);
 }
 
-static void echo_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+/* Zero-copy: the kernel's buffer is written straight back, then released. */
+static void echo_read(uv_stream_t* s, ssize_t n, const veloq_uv_fixed_buf_t* buf) {
   struct echo_conn* c = (struct echo_conn*)s;
   if (n > 0) {
     uv_buf_t out = uv_buf_init(buf->base, (unsigned)n);
+    c->buf = *buf;
     uv_read_stop(s);
-    c->writing = 1;
-    if (uv_write(&c->wreq, s, &out, 1, echo_written) != 0) uv_close((uv_handle_t*)s, echo_closed);
+    if (uv_write(&c->wreq, s, &out, 1, echo_written) != 0) {
+      veloq_uv_fixed_buf_release(s->loop, &c->buf);
+      uv_close((uv_handle_t*)s, echo_closed);
+    }
   } else if (n < 0 && !uv_is_closing((uv_handle_t*)s)) {
     uv_close((uv_handle_t*)s, echo_closed);
   }
@@ -105,7 +102,7 @@ static void on_connection(uv_stream_t* server, int status) {
   }
   uv_tcp_nodelay(&c->tcp, 1);
   if (core >= 0) atomic_fetch_add(&server_accepts[core], 1);
-  uv_read_start((uv_stream_t*)&c->tcp, echo_alloc, echo_read);
+  veloq_uv_read_start_fixed((uv_stream_t*)&c->tcp, echo_read);
 }
 
 /* On each core at stop: close this core's connections (they free themselves);
