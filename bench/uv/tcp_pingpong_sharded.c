@@ -12,9 +12,15 @@
  * (bench_uv_tcp_pingpong_sharded_veloq); bench/run puts it next to libuv's
  * single-loop tcp_pingpong (--one-loop) at the same total connections.
  *
- *   tcp_pingpong_sharded [--secs S] [--conns N] [--threads CORES] [--smoke]
+ * --acceptor: the alternative to SO_REUSEPORT, for comparison: one listening
+ * socket, accepted on core 0 (a uv_poll + accept4) and each fd handed round
+ * robin to a core with veloq_uv_post, which uv_tcp_open()s it there.
+ *
+ *   tcp_pingpong_sharded [--secs S] [--conns N] [--threads CORES] [--acceptor] [--smoke]
  */
+#define _GNU_SOURCE /* accept4 */
 #include <stdatomic.h>
+#include <sys/socket.h>
 
 #include "bench_uv.h"
 #include "veloq/uv_ext.h"
@@ -55,6 +61,10 @@ static struct conn* conns;
 static uv_tcp_t listeners[MAX_CORES];
 static int port;
 static atomic_long cores_done;
+static int acceptor_mode;
+static int acceptor_fd = -1;
+static uv_poll_t acceptor_poll;
+static unsigned acceptor_next;
 
 static void send_next(struct conn* c);
 
@@ -138,6 +148,37 @@ static void on_accept(uv_stream_t* l, int status) {
   BENCH_UV(W, uv_read_start((uv_stream_t*)&c->tcp, bench_alloc, bench_read));
 }
 
+/* --acceptor: serve an accepted fd on this core. */
+static void adopt_fd(uv_loop_t* loop, void* arg) {
+  int core = veloq_uv_percore_self(pc);
+  struct bench_conn* c = (struct bench_conn*)calloc(1, sizeof *c);
+  if (c == NULL) bench_fail(W, "out of memory");
+  c->srv = &cores[core].srv;
+  BENCH_UV(W, uv_tcp_init(loop, &c->tcp));
+  c->tcp.data = &cores;
+  BENCH_UV(W, uv_tcp_open(&c->tcp, (uv_os_sock_t)(intptr_t)arg));
+  (void)bench_uv_tune(W, &c->tcp);
+  BENCH_UV(W, uv_read_start((uv_stream_t*)&c->tcp, bench_alloc, bench_read));
+}
+
+static void on_acceptable(uv_poll_t* h, int status, int events) {
+  (void)events;
+  if (status < 0) bench_fail(W, "acceptor poll: %s", uv_err_name(status));
+  for (;;) {
+    int fd = accept4(acceptor_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) break;
+    unsigned core = acceptor_next++ % ncores;
+    if (core == 0) adopt_fd(h->loop, (void*)(intptr_t)fd);
+    else BENCH_UV(W, veloq_uv_post(pc, core, adopt_fd, (void*)(intptr_t)fd));
+  }
+}
+
+static void start_acceptor(uv_loop_t* loop, void* arg) {
+  (void)arg;
+  BENCH_UV(W, uv_poll_init(loop, &acceptor_poll, acceptor_fd));
+  BENCH_UV(W, uv_poll_start(&acceptor_poll, UV_READABLE, on_acceptable));
+}
+
 /* Posted to each core: connect its share of the clients. */
 static void start_clients(uv_loop_t* loop, void* arg) {
   unsigned core = (unsigned)(uintptr_t)arg;
@@ -166,6 +207,12 @@ static void teardown(uv_loop_t* loop, unsigned core, void* arg) {
 }
 
 int main(int argc, char** argv) {
+  int kept = 1;
+  for (int i = 1; i < argc; i++) { /* --acceptor is ours; bench_parse does not know it */
+    if (strcmp(argv[i], "--acceptor") == 0) acceptor_mode = 1;
+    else argv[kept++] = argv[i];
+  }
+  argc = kept;
   bench_parse(argc, argv, &args, &smoke);
   bench_require_tcp(W);
   int r = veloq_uv_percore_start(&pc, args.threads > 0 ? (unsigned)args.threads : 0, NULL, teardown, NULL);
@@ -185,10 +232,19 @@ int main(int argc, char** argv) {
   }
   struct sockaddr_in addr;
   BENCH_UV(W, uv_ip4_addr("127.0.0.1", 0, &addr));
-  BENCH_UV(W, veloq_uv_tcp_listen_sharded(pc, (const struct sockaddr*)&addr, 1024, listeners, on_accept));
-  /* The port every listener got. uv_fileno only reads the fd, set on core 0
-   * before veloq_uv_tcp_listen_sharded returned (it waited for that core). */
-  {
+  if (acceptor_mode) {
+    struct sockaddr_storage bound;
+    socklen_t len = sizeof bound;
+    acceptor_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (acceptor_fd < 0 || bind(acceptor_fd, (const struct sockaddr*)&addr, sizeof addr) != 0 ||
+        listen(acceptor_fd, 1024) != 0 || getsockname(acceptor_fd, (struct sockaddr*)&bound, &len) != 0)
+      bench_fail(W, "acceptor socket");
+    port = ntohs(((struct sockaddr_in*)&bound)->sin_port);
+    BENCH_UV(W, veloq_uv_post(pc, 0, start_acceptor, NULL));
+  } else {
+    BENCH_UV(W, veloq_uv_tcp_listen_sharded(pc, (const struct sockaddr*)&addr, 1024, listeners, on_accept));
+    /* The port every listener got. uv_fileno only reads the fd, set on core 0
+     * before veloq_uv_tcp_listen_sharded returned (it waited for that core). */
     struct sockaddr_storage bound;
     socklen_t len = sizeof bound;
     uv_os_fd_t fd;
@@ -199,6 +255,7 @@ int main(int argc, char** argv) {
   for (unsigned i = 0; i < ncores; i++) BENCH_UV(W, veloq_uv_post(pc, i, start_clients, (void*)(uintptr_t)i));
   while (atomic_load(&cores_done) < (long)ncores) usleep(1000);
   BENCH_UV(W, veloq_uv_percore_join(pc));
+  if (acceptor_fd >= 0) close(acceptor_fd); /* its poll handle was closed by the stop */
   double rate = 0;
   uint64_t trips = 0;
   struct bench_hist* all = (struct bench_hist*)calloc(1, sizeof *all);
@@ -212,8 +269,8 @@ int main(int argc, char** argv) {
     for (int b = 0; b < BENCH_HIST_BUCKETS; b++) all->counts[b] += cs->hist.counts[b];
     all->total += cs->hist.total;
   }
-  bench_result(W, rate, "trips/s", "conns=%ld loops=%u p50_us=%.1f p99_us=%.1f cc=%s impl=%s", args.conns, ncores,
-               bench_hist_quantile(all, 0.50) / 1e3, bench_hist_quantile(all, 0.99) / 1e3, cores[0].cc,
+  bench_result(W, rate, "trips/s", "conns=%ld loops=%u acceptor=%d p50_us=%.1f p99_us=%.1f cc=%s impl=%s", args.conns, ncores,
+               acceptor_mode, bench_hist_quantile(all, 0.50) / 1e3, bench_hist_quantile(all, 0.99) / 1e3, cores[0].cc,
                bench_uv_impl());
   free(all);
   free(conns);
