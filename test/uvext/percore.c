@@ -72,6 +72,12 @@ static size_t count_fds(void) {
   return n - 1; /* the DIR's own fd */
 }
 
+/* 0 (one core per CPU) unless the machine has more CPUs than the arrays here. */
+static unsigned all_cores(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > MAX_CORES ? MAX_CORES : 0;
+}
+
 /* ---- loops on distinct pinned threads -------------------------------------- */
 
 static pthread_t setup_thread[MAX_CORES];
@@ -117,7 +123,7 @@ static void case_threads(void) {
   veloq_uv_percore_t* pc = NULL;
   unsigned n, i, j;
   CHECK_EQ(veloq_uv_percore_start(NULL, 1, NULL, NULL, NULL), UV_EINVAL);
-  CHECK_EQ(veloq_uv_percore_start(&g_pc, 0, threads_setup, threads_teardown, &setup_thread), 0);
+  CHECK_EQ(veloq_uv_percore_start(&g_pc, all_cores(), threads_setup, threads_teardown, &setup_thread), 0);
   pc = g_pc;
   n = veloq_uv_percore_count(pc);
   CHECK(n >= 1 && n <= MAX_CORES);
@@ -195,7 +201,7 @@ static void case_post_order(void) {
   pthread_t th[SENDERS];
   long relays = 0;
   /* at least 2 cores, even on a 1-CPU machine (threads then share it) */
-  CHECK_EQ(veloq_uv_percore_start(&pc, 0, NULL, NULL, NULL), 0);
+  CHECK_EQ(veloq_uv_percore_start(&pc, all_cores(), NULL, NULL, NULL), 0);
   if (veloq_uv_percore_count(pc) < 2) {
     CHECK_EQ(veloq_uv_percore_join(pc), 0);
     CHECK_EQ(veloq_uv_percore_start(&pc, 2, NULL, NULL, NULL), 0);
@@ -326,7 +332,7 @@ static void case_sharded_listen(void) {
   int fds[SHARD_CONNS];
   unsigned n;
   size_t fds_before = count_fds();
-  CHECK_EQ(veloq_uv_percore_start(&pc, 0, NULL, shard_teardown, NULL), 0);
+  CHECK_EQ(veloq_uv_percore_start(&pc, all_cores(), NULL, shard_teardown, NULL), 0);
   if (veloq_uv_percore_count(pc) < 2) {
     CHECK_EQ(veloq_uv_percore_join(pc), 0);
     CHECK_EQ(veloq_uv_percore_start(&pc, 2, NULL, shard_teardown, NULL), 0);
