@@ -182,6 +182,9 @@ struct LoopState {
   // Async fs requests by where they ran (veloq_uv_fs_stats, fs.cpp).
   uint64_t fs_ring_reqs = 0;
   uint64_t fs_pool_reqs = 0;
+  // Provided-ring buffers handed to the application by zero-copy reads
+  // (veloq_uv_read_start_fixed) and not yet released: the ring must stay.
+  uint32_t fixed_bufs_out = 0;
   // libuv's loop->emfile_fd: a spare fd opened by the first stream init, so
   // an accept that hits EMFILE can still take the pending connections and
   // close them (stream.cpp, emfile_trick) instead of failing forever.
@@ -232,6 +235,10 @@ inline bool is_active(const uv_handle_t* h) { return hstate(h)->flags & kActive;
 inline bool is_closing(const uv_handle_t* h) { return hstate(h)->flags & (kClosing | kClosed); }
 
 void update_time(uv_loop_t* loop);
+// uv_loop_init with a ring bound to the calling thread (SINGLE_ISSUER +
+// DEFER_TASKRUN) whatever VELOQ_UV_LOOP_THREAD says: for a loop that is run
+// and closed on this thread only (percore.cpp).
+int loop_init_bound(uv_loop_t* loop);
 // Queue `w` for the next pending phase (libuv's uv__io_feed).
 void pending_add(uv_loop_t* loop, PendingWork* w);
 void run_timers(uv_loop_t* loop);

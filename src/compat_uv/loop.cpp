@@ -32,6 +32,10 @@ bool loops_thread_bound() {
 
 std::unique_ptr<veloq::Driver> make_loop_driver(int* uv_err);
 
+// Set by loop_init_bound() (percore.cpp's loops) around its uv_loop_init:
+// that loop is bound to its thread by construction.
+thread_local bool init_thread_bound = false;
+
 // A thread's identity for adopt_thread: unique for the process's lifetime
 // (pthread_t values and tids are reused once a thread is joined).
 uint64_t this_thread_serial() {
@@ -52,7 +56,7 @@ void adopt_thread(uv_loop_t* loop) {
   LoopState* ls = loop_state(loop);
   const uint64_t self = this_thread_serial();
   if (ls->runner == self) return;
-  const bool quiet = ls->driver->in_flight() == 0 && loop->active_reqs.count == 0 &&
+  const bool quiet = ls->driver->in_flight() == 0 && loop->active_reqs.count == 0 && ls->fixed_bufs_out == 0 &&
                      ls->async_handles.empty() && ls->pool.pending.load(std::memory_order_acquire) == 0;
   if (ls->runner != 0 && quiet) {
     int err = 0;
@@ -196,7 +200,7 @@ int backend_timeout(const uv_loop_t* loop) {
 // i in docs/ARCHITECTURE.md says what that costs and why it is the default).
 std::unique_ptr<veloq::Driver> make_loop_driver(int* uv_err) {
   veloq::DriverOptions o = veloq::DriverOptions::from_env();
-  o.thread_bound = loops_thread_bound();
+  o.thread_bound = loops_thread_bound() || init_thread_bound;
   int err = 0;
   std::unique_ptr<veloq::Driver> d = veloq::make_driver(o, &err);
   if (!d) *uv_err = err > 0 ? -err : (err < 0 ? err : UV_ENOMEM);
@@ -225,6 +229,13 @@ namespace veloq::uvc {
 
 void update_time(uv_loop_t* loop) {
   loop_state(loop)->time_ms = uv_hrtime() / 1'000'000;
+}
+
+int loop_init_bound(uv_loop_t* loop) {
+  init_thread_bound = true;
+  const int r = uv_loop_init(loop);
+  init_thread_bound = false;
+  return r;
 }
 
 void pending_add(uv_loop_t* loop, PendingWork* w) { loop_state(loop)->pending_queue.insert_tail(&w->queue); }
@@ -288,6 +299,7 @@ int uv_loop_close(uv_loop_t* loop) {
   LoopState* ls = loop_state(loop);
   if (ls == nullptr) return UV_EINVAL;
   if (has_active_reqs(loop)) return UV_EBUSY;
+  if (ls->fixed_bufs_out != 0) return UV_EBUSY;  // zero-copy read buffers not released (uv_ext.h)
   // Every handle still in the loop (open or not yet finished closing) counts.
   if (!loop_handle_queue(loop)->empty()) return UV_EBUSY;
   process_loop_close(loop);

@@ -50,6 +50,7 @@
 
 #include "compat_uv/stream.hpp"
 #include "core/driver/uring/uring_driver.hpp"
+#include "veloq/uv_ext.h"
 
 using namespace veloq;
 using namespace veloq::uvc;
@@ -173,7 +174,25 @@ void take_fds(uv_stream_t* s, const msghdr* msg, bool keep) {
 
 // uv__read's delivery loop: alloc_cb, copy, read_cb while data remains and
 // the user keeps reading. Returns the bytes consumed.
+// Zero-copy reads (veloq_uv_read_start_fixed): what a handed-over buffer is.
+enum FixedKind : uint32_t { kFixedRing = 1, kFixedHeap = 2 };
+
+void call_fixed(uv_stream_t* s, ssize_t n, const veloq_uv_fixed_buf_t* b) {
+  reinterpret_cast<veloq_uv_fixed_read_cb>(s->read_cb)(s, n, b);
+}
+
+// Hand `fb` (a heap FixedBuf holding `len` bytes) to the application.
+void hand_heap(uv_stream_t* s, FixedBuf* fb, size_t len) {
+  veloq_uv_fixed_buf_t b{reinterpret_cast<char*>(fb->data()), len, fb, 0, kFixedHeap};
+  call_fixed(s, ssize_t(len), &b);
+}
+
 size_t deliver(uv_stream_t* s, const std::byte* data, size_t len) {
+  if (sstate(s)->flags & kFixedRead) {  // held data: handed over as a copy
+    FixedBuf* fb = new FixedBuf(FixedBuf::copy_of(std::span<const std::byte>(data, len)));
+    hand_heap(s, fb, len);
+    return len;
+  }
   size_t done = 0;
   while (done < len && reading(s)) {
     uv_buf_t b = uv_buf_init(nullptr, 0);
@@ -201,7 +220,8 @@ void end_read(uv_stream_t* s, int err) {
   cancel_op(s, st->in_op);
   uv_buf_t b = uv_buf_init(nullptr, 0);
   uv_read_cb cb = s->read_cb;
-  if (cb != nullptr) cb(s, err, &b);
+  if (cb != nullptr && (st->flags & kFixedRead)) call_fixed(s, err, nullptr);
+  else if (cb != nullptr) cb(s, err, &b);
 }
 
 void release_held(uv_stream_t* s) {
@@ -275,7 +295,21 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
   }
   if (res > 0) {
     size_t used = 0;
-    if (st->held == nullptr && reading(s)) used = deliver(s, data, size_t(res));
+    if (st->held == nullptr && reading(s) && (st->flags & kFixedRead)) {
+      // Zero-copy: the buffer itself goes to the application.
+      if (ring != nullptr) {
+        veloq_uv_fixed_buf_t b{reinterpret_cast<char*>(const_cast<std::byte*>(data)), size_t(res), ring,
+                               op_buffer_id(flags), kFixedRing};
+        loop_state(s->loop)->fixed_bufs_out++;
+        ring = nullptr;  // recycled by veloq_uv_fixed_buf_release
+        call_fixed(s, res, &b);
+      } else {
+        hand_heap(s, new FixedBuf(std::move(op->buf)), size_t(res));
+      }
+      used = size_t(res);
+    } else if (st->held == nullptr && reading(s)) {
+      used = deliver(s, data, size_t(res));
+    }
     if (used < size_t(res) && !closing(s)) hold(s, data + used, size_t(res) - used);
     if (ring != nullptr) ring->recycle_buffer(kBufGroup, op_buffer_id(flags));
     handle_op_done(op, flags);
@@ -879,7 +913,7 @@ int uv_read_start(uv_stream_t* stream, uv_alloc_cb alloc_cb, uv_read_cb read_cb)
   if (st->flags & kReading) return UV_EALREADY;  // libuv 1.44's uv_read_start
   if (!(st->flags & kReadable)) return UV_ENOTCONN;
   st->flags |= kReading;
-  st->flags &= ~kReadEof;
+  st->flags &= ~(kReadEof | kFixedRead);
   stream->alloc_cb = alloc_cb;
   stream->read_cb = read_cb;
   handle_start(as_handle(stream));
@@ -900,7 +934,42 @@ int uv_read_stop(uv_stream_t* stream) {
   cancel_op(stream, st->in_op);
   stream->read_cb = nullptr;
   stream->alloc_cb = nullptr;
+  st->flags &= ~kFixedRead;
   return 0;
+}
+
+int veloq_uv_read_start_fixed(uv_stream_t* stream, veloq_uv_fixed_read_cb read_cb) {
+  if (stream == nullptr || read_cb == nullptr) return UV_EINVAL;
+  if (!stream_type(stream) || closing(stream)) return UV_EINVAL;
+  StreamState* st = sstate(stream);
+  if (st->flags & kReading) return UV_EALREADY;
+  if (!(st->flags & kReadable)) return UV_ENOTCONN;
+  st->flags |= kReading | kFixedRead;
+  st->flags &= ~kReadEof;
+  stream->alloc_cb = nullptr;
+  stream->read_cb = reinterpret_cast<uv_read_cb>(read_cb);
+  handle_start(as_handle(stream));
+  if (st->held != nullptr) {
+    stream_schedule(stream);
+  } else {
+    arm_read(stream);
+  }
+  return 0;
+}
+
+void veloq_uv_fixed_buf_release(uv_loop_t* loop, const veloq_uv_fixed_buf_t* buf) {
+  if (loop == nullptr || buf == nullptr) return;
+  if (buf->veloq_kind == kFixedHeap) {
+    delete static_cast<FixedBuf*>(buf->veloq_owner);
+  } else if (buf->veloq_kind == kFixedRing) {
+    LoopState* ls = loop_state(loop);
+    if (ls == nullptr || ls->fixed_bufs_out == 0) return;
+    ls->fixed_bufs_out--;
+    // The ring it came from is still the loop's: a loop with buffers out
+    // neither moves to a new ring nor closes.
+    auto* ring = static_cast<UringDriver*>(buf->veloq_owner);
+    if (ring == ls->driver.get()) ring->recycle_buffer(kBufGroup, uint16_t(buf->veloq_id));
+  }
 }
 
 int uv_write2(uv_write_t* req, uv_stream_t* stream, const uv_buf_t bufs[], unsigned int nbufs,

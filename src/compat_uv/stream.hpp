@@ -32,6 +32,9 @@ enum StreamFlags : uint32_t {
   // reset once, so the read that follows sees EOF. libuv's read runs first
   // on the same wake-up and gets the reset; report that EOF as the reset.
   kResetSeen = 1u << 16,
+  // veloq_uv_read_start_fixed: read_cb is a veloq_uv_fixed_read_cb, no alloc_cb;
+  // received buffers are handed to the application (uv_ext.h).
+  kFixedRead = 1u << 17,
 };
 
 struct StreamState {  // fits UV_STREAM_PRIVATE_FIELDS (128 bytes)
