@@ -253,6 +253,22 @@ static inline void bench_fill_msg(unsigned char* m, long conn, uint64_t trip) {
  * bench_fs_byte(i), so a read of the wrong file (or of stale data) is caught. */
 enum { BENCH_FS_FILE = 4096, BENCH_FS_PATH = 256 };
 
+/* $TMPDIR, or /tmp when it is unset or empty: where the fs workloads make files. */
+static inline const char* bench_tmpdir(void) {
+  const char* t = getenv("TMPDIR");
+  return t != NULL && t[0] != '\0' ? t : "/tmp";
+}
+
+/* A new empty file <tmpdir>/veloq-bench-<stem>-XXXXXX (mkstemp); its path goes
+ * to `path` (BENCH_FS_PATH bytes). Returns the fd; fails the run if it can't. */
+static inline int bench_temp_file(const char* workload, const char* stem, char* path) {
+  int len = snprintf(path, BENCH_FS_PATH, "%s/veloq-bench-%s-XXXXXX", bench_tmpdir(), stem);
+  if (len < 0 || len >= BENCH_FS_PATH) bench_fail(workload, "TMPDIR too long");
+  int fd = mkstemp(path);
+  if (fd < 0) bench_fail(workload, "mkstemp %s: %s", path, strerror(errno));
+  return fd;
+}
+
 struct bench_files {
   char dir[BENCH_FS_PATH - 32]; /* room for "/f<index>" in a path */
   long count;
@@ -265,9 +281,8 @@ static inline void bench_fs_path(const struct bench_files* f, long i, char* out)
 }
 
 static inline void bench_fs_create(const char* workload, struct bench_files* f, long count) {
-  const char* tmp = getenv("TMPDIR");
   char data[BENCH_FS_FILE], path[BENCH_FS_PATH];
-  int len = snprintf(f->dir, sizeof f->dir, "%s/veloq-bench-fs-XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+  int len = snprintf(f->dir, sizeof f->dir, "%s/veloq-bench-fs-XXXXXX", bench_tmpdir());
   if (len < 0 || (size_t)len >= sizeof f->dir) bench_fail(workload, "TMPDIR too long");
   if (mkdtemp(f->dir) == NULL) bench_fail(workload, "mkdtemp %s: %s", f->dir, strerror(errno));
   f->count = count;

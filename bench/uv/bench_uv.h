@@ -42,6 +42,15 @@ static inline void bench_uv_finish(const char* workload, uv_loop_t* loop) {
   BENCH_UV(workload, uv_loop_close(loop));
 }
 
+/* Initialise `loop` and check the implementation has uv fs at all (one sync
+ * stat): exits 2 (unsupported) on UV_ENOSYS before the workload starts. */
+static inline void bench_require_fs(const char* workload, uv_loop_t* loop) {
+  uv_fs_t probe;
+  BENCH_UV(workload, uv_loop_init(loop));
+  BENCH_UV(workload, uv_fs_stat(loop, &probe, "/", NULL));
+  uv_fs_req_cleanup(&probe);
+}
+
 /* TCP on this implementation? Exits 2 (unsupported) before any thread starts
  * if uv_tcp_init says UV_ENOSYS. */
 static inline void bench_require_tcp(const char* workload) {

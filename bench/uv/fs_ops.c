@@ -81,10 +81,7 @@ static void on_close(uv_fs_t* req) {
 
 int main(int argc, char** argv) {
   bench_parse(argc, argv, &args, &smoke);
-  uv_fs_t probe;
-  BENCH_UV(W, uv_loop_init(&loop));
-  BENCH_UV(W, uv_fs_stat(&loop, &probe, "/", NULL)); /* synchronous: is fs there at all? */
-  uv_fs_req_cleanup(&probe);
+  bench_require_fs(W, &loop);
   bench_fs_create(W, &files, args.count);
   struct chain* chains = (struct chain*)calloc((size_t)args.depth, sizeof *chains);
   if (chains == NULL) bench_fail(W, "out of memory");

@@ -65,16 +65,10 @@ static void on_read(uv_fs_t* fs) {
 
 int main(int argc, char** argv) {
   bench_parse(argc, argv, &args, &smoke);
-  uv_fs_t probe;
-  BENCH_UV(W, uv_loop_init(&loop));
-  BENCH_UV(W, uv_fs_stat(&loop, &probe, "/", NULL)); /* synchronous: is fs there at all? */
-  uv_fs_req_cleanup(&probe);
+  bench_require_fs(W, &loop);
 
-  const char* tmp = getenv("TMPDIR");
   char path[BENCH_FS_PATH];
-  snprintf(path, sizeof path, "%s/veloq-bench-seq-XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-  int wfd = mkstemp(path);
-  if (wfd < 0) bench_fail(W, "mkstemp %s: %s", path, strerror(errno));
+  int wfd = bench_temp_file(W, "seq", path);
   static unsigned char block[BLOCK];
   file_size = (int64_t)args.count * 1024 * 1024;
   for (int64_t off = 0; off < file_size; off += BLOCK) {

@@ -63,19 +63,11 @@ static void on_sync(uv_fs_t* fs) {
 int main(int argc, char** argv) {
   bench_parse(argc, argv, &args, &smoke);
   uv_fs_t probe;
-  BENCH_UV(W, uv_loop_init(&loop));
-  BENCH_UV(W, uv_fs_stat(&loop, &probe, "/", NULL)); /* synchronous: is fs there at all? */
-  uv_fs_req_cleanup(&probe);
+  bench_require_fs(W, &loop);
   memset(block, 'w', sizeof block);
   struct chain* cs = (struct chain*)calloc((size_t)args.depth, sizeof *cs);
   if (cs == NULL) bench_fail(W, "out of memory");
-  const char* tmp = getenv("TMPDIR");
-  for (long i = 0; i < args.depth; ++i) {
-    snprintf(cs[i].path, sizeof cs[i].path, "%s/veloq-bench-sync-XXXXXX",
-             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-    cs[i].fd = mkstemp(cs[i].path);
-    if (cs[i].fd < 0) bench_fail(W, "mkstemp: %s", strerror(errno));
-  }
+  for (long i = 0; i < args.depth; ++i) cs[i].fd = bench_temp_file(W, "sync", cs[i].path);
   uint64_t t0 = bench_now_ns();
   deadline = t0 + (uint64_t)(args.secs * 1e9);
   active = args.depth;

@@ -217,19 +217,7 @@ void fs_event_loop_close(uv_loop_t* loop) {
   InotifyLoop* il = ls->inotify;
   if (il == nullptr) return;
   il->closing = true;
-  if (il->op != nullptr) {
-    ls->driver->cancel(il->op);
-    // poll() < 0: this thread may not drive the ring (-EEXIST, a bound
-    // loop closed off its issuer thread) and never will. Abandon the slot
-    // as ~Worker does: a PollAdd owns no buffer, and the ring's exit (with
-    // the driver, just after) cancels it; its handler never runs.
-    while (il->op != nullptr) {
-      if (ls->driver->poll(-1) < 0) {
-        il->op = nullptr;
-        break;
-      }
-    }
-  }
+  loop_op_cancel_wait(ls, &il->op);
   for (auto& [wd, w] : il->watchers) delete w;  // none left: every handle closed
   ::close(il->fd);
   delete il;

@@ -253,6 +253,12 @@ void run_async(uv_loop_t* loop);
 // closed meanwhile, lets its close_cb run.
 Op* handle_op(uv_handle_t* h, OpCode code, OpCompleteFn fn);
 void handle_op_done(Op* op, uint32_t flags);
+// A loop-owned op (no handle: the signal pipe's or inotify's PollAdd), whose
+// handler clears `*slot` on its last completion: cancel it and poll until
+// then. A poll that fails (-EEXIST: a bound loop closed off its issuer
+// thread, which will never reap it) abandons the slot as ~Worker does: a
+// PollAdd owns no buffer, and the ring's exit cancels it.
+void loop_op_cancel_wait(LoopState* ls, Op** slot);
 inline uv_handle_t* op_handle(const Op* op) { return static_cast<uv_handle_t*>(op->owner); }
 // Something other than a driver op that the handle's close_cb must wait
 // for (fs_poll: its timer and stat request). handle_unhold() is the release,
@@ -283,6 +289,12 @@ int poll_fileno(const uv_poll_t* h);
 void stream_close(uv_stream_t* s);
 void stream_destroy(uv_stream_t* s);
 int stream_fileno(const uv_stream_t* s);
+// libuv's uv__nonblock (socket.cpp): FIONBIO on or off, EINTR retried; 0 or -errno.
+int set_nonblock(int fd, bool on = true);
+// uv_pipe / uv_socketpair (socket.cpp): the kernel sets O_NONBLOCK on both
+// ends of a new pair or on neither; make each end of a blocking pair
+// non-blocking as asked, closing both ends on failure. 0 or -errno.
+int pair_set_nonblock(int fds[2], bool nonblock0, bool nonblock1);
 void pipe_close(uv_pipe_t* p);  // pipe.cpp: unlinks the bound path, then stream_close
 // UDP (udp.cpp): uv_close's part, the closing-phase part before close_cb, uv_fileno's.
 void udp_close(uv_udp_t* h);

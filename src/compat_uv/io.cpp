@@ -81,4 +81,12 @@ void handle_ops_fork(uv_loop_t* loop) {
   }
 }
 
+void loop_op_cancel_wait(LoopState* ls, Op** slot) {
+  if (*slot == nullptr) return;
+  ls->driver->cancel(*slot);
+  while (*slot != nullptr) {
+    if (ls->driver->poll(-1) < 0) *slot = nullptr;
+  }
+}
+
 }  // namespace veloq::uvc

@@ -7,7 +7,6 @@
 // on first need: the bound path (unlinked by uv_close, as libuv) and the fds
 // an ipc read received behind the one in accepted_fd (libuv's queued_fds).
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -42,14 +41,6 @@ PipeState* pipe_state_get(uv_pipe_t* p) {
 }
 
 uv_stream_t* as_stream(uv_pipe_t* p) { return reinterpret_cast<uv_stream_t*>(p); }
-
-int nonblock(int fd) {
-  int on = 1;
-  int r;
-  do r = ::ioctl(fd, FIONBIO, &on);
-  while (r == -1 && errno == EINTR);
-  return r == 0 ? 0 : -errno;
-}
 
 // 1.44 copies the name into sun_path with uv__strscpy: a longer name is
 // truncated, not refused.
@@ -167,7 +158,7 @@ int uv_pipe_open(uv_pipe_t* handle, uv_file fd) {
   do mode = ::fcntl(fd, F_GETFL);
   while (mode == -1 && errno == EINTR);
   if (mode == -1) return -errno;
-  if (int err = nonblock(fd); err != 0) return err;
+  if (int err = set_nonblock(fd); err != 0) return err;
   uint32_t flags = 0;
   mode &= O_ACCMODE;
   if (mode != O_WRONLY) flags |= kReadable;
@@ -306,14 +297,8 @@ int uv_pipe(uv_file fds[2], int read_flags, int write_flags) {
   if ((read_flags & UV_NONBLOCK_PIPE) && (write_flags & UV_NONBLOCK_PIPE)) flags |= O_NONBLOCK;
   if (::pipe2(temp, flags) != 0) return -errno;
   if (!(flags & O_NONBLOCK)) {
-    int err = 0;
-    if (read_flags & UV_NONBLOCK_PIPE) err = nonblock(temp[0]);
-    if (err == 0 && (write_flags & UV_NONBLOCK_PIPE)) err = nonblock(temp[1]);
-    if (err != 0) {
-      ::close(temp[0]);
-      ::close(temp[1]);
-      return err;
-    }
+    const bool nb0 = read_flags & UV_NONBLOCK_PIPE, nb1 = write_flags & UV_NONBLOCK_PIPE;
+    if (int err = pair_set_nonblock(temp, nb0, nb1); err != 0) return err;
   }
   fds[0] = temp[0];
   fds[1] = temp[1];

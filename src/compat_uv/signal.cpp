@@ -362,19 +362,7 @@ void signal_loop_close(uv_loop_t* loop) {
   SignalLoop* sl = ls->signals;
   if (sl == nullptr) return;
   sl->closing = true;
-  if (sl->op != nullptr) {
-    ls->driver->cancel(sl->op);
-    // poll() < 0: this thread may not drive the ring (-EEXIST, a bound
-    // loop closed off its issuer thread) and never will. Abandon the slot
-    // as ~Worker does: a PollAdd owns no buffer, and the ring's exit (with
-    // the driver, just after) cancels it; its handler never runs.
-    while (sl->op != nullptr) {
-      if (ls->driver->poll(-1) < 0) {
-        sl->op = nullptr;
-        break;
-      }
-    }
-  }
+  loop_op_cancel_wait(ls, &sl->op);
   ::close(sl->pipe_r);
   ::close(sl->pipe_w);
   delete sl;

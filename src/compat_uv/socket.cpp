@@ -8,12 +8,32 @@
 
 #include "compat_uv/internal.hpp"
 
-namespace {
+namespace veloq::uvc {
 
-int set_nonblock(int fd) {
-  int on = 1;
-  return ::ioctl(fd, FIONBIO, &on) != 0 ? -errno : 0;
+int set_nonblock(int fd, bool on) {
+  int value = on ? 1 : 0;
+  int r;
+  do r = ::ioctl(fd, FIONBIO, &value);
+  while (r == -1 && errno == EINTR);
+  return r == 0 ? 0 : -errno;
 }
+
+int pair_set_nonblock(int fds[2], bool nonblock0, bool nonblock1) {
+  int err = 0;
+  if (nonblock0) err = set_nonblock(fds[0]);
+  if (err == 0 && nonblock1) err = set_nonblock(fds[1]);
+  if (err != 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  return err;
+}
+
+}  // namespace veloq::uvc
+
+using namespace veloq::uvc;
+
+namespace {
 
 // libuv's uv__socket_sockopt: *value 0 reads the option, anything else sets
 // it. Linux doubles what is set; the read returns the kernel's value. The fd
@@ -42,14 +62,7 @@ int uv_socketpair(int type, int protocol, uv_os_sock_t fds[2], int flags0, int f
   int temp[2];
   if (::socketpair(AF_UNIX, flags, protocol, temp) != 0) return -errno;
   if (!both) {
-    int err = 0;
-    if (flags0 & UV_NONBLOCK_PIPE) err = set_nonblock(temp[0]);
-    if (err == 0 && (flags1 & UV_NONBLOCK_PIPE)) err = set_nonblock(temp[1]);
-    if (err != 0) {
-      ::close(temp[0]);
-      ::close(temp[1]);
-      return err;
-    }
+    if (int err = pair_set_nonblock(temp, flags0 & UV_NONBLOCK_PIPE, flags1 & UV_NONBLOCK_PIPE); err != 0) return err;
   }
   fds[0] = temp[0];
   fds[1] = temp[1];

@@ -35,7 +35,6 @@
 // and close_cb runs (stream_destroy, from the closing phase).
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -1071,11 +1070,7 @@ int uv_shutdown(uv_shutdown_t* req, uv_stream_t* stream, uv_shutdown_cb cb) {
 // a read on a blocking pipe or tty waits for readability first.
 int uv_stream_set_blocking(uv_stream_t* handle, int blocking) {
   StreamState* st = sstate(handle);
-  int on = blocking ? 0 : 1;
-  int r;
-  do r = ::ioctl(st->fd, FIONBIO, &on);
-  while (r == -1 && errno == EINTR);
-  if (r != 0) return -errno;
+  if (int err = set_nonblock(st->fd, !blocking); err != 0) return err;
   if (blocking) st->flags |= kBlockingFd;
   else st->flags &= ~kBlockingFd;
   return 0;

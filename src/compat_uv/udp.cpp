@@ -29,7 +29,6 @@
 // not yet sent and the close(2) of the fd wait for the ops' last completions
 // (io.cpp's draining rule).
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -685,8 +684,7 @@ int uv_udp_open(uv_udp_t* handle, uv_os_sock_t sock) {
   UdpState* st = ustate(handle);
   if (st->fd != -1) return UV_EBUSY;
   if (loop_state(handle->loop)->fd_watchers.count(sock) != 0) return UV_EEXIST;
-  int on = 1;
-  if (::ioctl(sock, FIONBIO, &on) != 0) return -errno;  // libuv's uv__nonblock
+  if (int err = set_nonblock(sock); err != 0) return err;
   if (int err = set_reuse(sock); err != 0) return err;
   int domain = 0;
   socklen_t len = sizeof domain;
