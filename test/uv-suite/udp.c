@@ -314,10 +314,15 @@ static void test_udp_send_unreachable(void** state) {
   setup_loop();
   reset_sends();
   closes = 0;
-  dead = addr4("127.0.0.1", dead_port());
   a = addr4("127.0.0.1", 0);
   assert_int_equal(uv_udp_init(&loop, &cli), 0);
   assert_int_equal(uv_udp_bind(&cli, (const struct sockaddr*)&a, 0), 0);
+  assert_int_equal(uv_udp_init(&loop, &cli2), 0);
+  assert_int_equal(uv_udp_bind(&cli2, (const struct sockaddr*)&a, UV_UDP_LINUX_RECVERR), 0);
+  /* Only now pick the dead port: a port released by dead_port() before
+   * the two binds could be handed to one of them, and the "unreachable"
+   * datagrams would arrive at our own sockets. */
+  dead = addr4("127.0.0.1", dead_port());
   memset(&crx, 0, sizeof crx);
   rx_start(&cli, &crx);
   r1.data = (void*)1;
@@ -326,8 +331,6 @@ static void test_udp_send_unreachable(void** state) {
   r4.data = (void*)4;
   assert_int_equal(uv_udp_send(&r1, &cli, &b1, 1, (const struct sockaddr*)&dead, on_send), 0);
   assert_int_equal(uv_udp_send(&r2, &cli, &b2, 1, (const struct sockaddr*)&dead, on_send), 0);
-  assert_int_equal(uv_udp_init(&loop, &cli2), 0);
-  assert_int_equal(uv_udp_bind(&cli2, (const struct sockaddr*)&a, UV_UDP_LINUX_RECVERR), 0);
   memset(&crx2, 0, sizeof crx2);
   rx_start(&cli2, &crx2);
   assert_int_equal(uv_udp_send(&r3, &cli2, &b1, 1, (const struct sockaddr*)&dead, on_send), 0);
