@@ -34,24 +34,35 @@ std::string DriverFeatures::describe() const {
       missing += opcode_name(OpCode(i));
     }
   }
+  // On io_uring these are the ops without a ring opcode: sockets, pipes and
+  // ttys among them are served by readiness, the rest by the blocking pool.
   s += " pool_ops=";
   s += missing.empty() ? "-" : missing;
+  if (!fallback.empty()) {
+    s += " fallback=";
+    s += fallback;
+  }
   return s;
 }
 
-bool DriverOptions::disables(std::string_view name) const {
-  std::string_view s = disable;
+namespace {
+bool list_has(std::string_view s, std::string_view name, bool all_counts) {
   while (!s.empty()) {
     size_t comma = s.find(',');
     std::string_view item = s.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == name || item == "all") return true;
+    if (item == name || (all_counts && item == "all")) return true;
     if (comma == std::string_view::npos) break;
     s.remove_prefix(comma + 1);
   }
   return false;
 }
+}  // namespace
+
+bool DriverOptions::disables(std::string_view name) const { return list_has(disable, name, true); }
+
+bool DriverOptions::names(std::string_view name) const { return list_has(disable, name, false); }
 
 DriverOptions DriverOptions::from_env() {
   DriverOptions o;
@@ -69,11 +80,21 @@ DriverOptions DriverOptions::from_env() {
 std::unique_ptr<Driver> make_driver(const DriverOptions& opts, int* err) {
   int e = 0;
   if (opts.backend == Backend::Uring) {
-    if (auto d = make_uring_driver(opts, &e)) return d;
+    std::string why;
+    if (auto d = make_uring_driver(opts, &e, &why)) return d;
     if (!opts.allow_fallback) {
       if (err) *err = e;
       return nullptr;
     }
+    // The disable list described the ring; epoll serves every op itself
+    // (an epoll told "poll_add" would have no way to wait for readiness).
+    DriverOptions eo = opts;
+    eo.backend = Backend::Epoll;
+    eo.disable.clear();
+    eo.fallback_reason = why;
+    auto d = make_epoll_driver(eo, &e);
+    if (!d && err) *err = e;
+    return d;
   }
   auto d = make_epoll_driver(opts, &e);
   if (!d && err) *err = e;

@@ -37,8 +37,13 @@ struct DriverFeatures {
   bool registered_files = false;
   bool registered_buffers = false;
   bool nodrop = false;           // IORING_FEAT_NODROP
-  // Per-OpCode: true if the ring runs it natively; false = blocking pool.
+  // Per-OpCode: true if the ring runs it natively. False: on io_uring,
+  // socket/pipe/tty ops wait for readiness with POLL_ADD and run the
+  // non-blocking syscall (cancellable), other ops run on the blocking pool.
   bool opcode[size_t(OpCode::kCount)] = {};
+  // Why this is not the backend that was asked for ("" = it is), e.g.
+  // "io_uring_setup:Operation not permitted" or "io_uring_lacks:poll_add".
+  std::string fallback;
 
   std::string describe() const;  // one line, "single_issuer=1 defer_taskrun=1 ..."
 };
@@ -59,9 +64,15 @@ struct DriverOptions {
   // comma-separated feature or opcode names (as in DriverFeatures::describe).
   std::string disable;
   // True if `name` (a feature or opcode name, or "all") is in `disable`.
-  // "all": every feature and opcode off, everything on the blocking pool (a
-  // stress mode: pool ops cannot be cancelled while they block).
+  // "all": every optional feature and opcode off, as on the oldest kernel
+  // the ring driver serves; it keeps its minimum (poll_add, read, timeout),
+  // so socket ops wait for readiness on the ring.
   bool disables(std::string_view name) const;
+  // True only if `name` itself is listed ("all" does not count): for the
+  // ops the ring driver cannot do without, whose absence means epoll.
+  bool names(std::string_view name) const;
+  // Set by make_driver on the epoll options when it falls back from io_uring.
+  std::string fallback_reason;
 
   // Read VELOQ_BACKEND and VELOQ_URING_DISABLE from the environment.
   static DriverOptions from_env();
@@ -127,11 +138,14 @@ class Driver {
 };
 
 // Build the driver the options ask for, falling back from io_uring to epoll
-// when io_uring_setup fails (ENOSYS, EPERM, io_uring_disabled) unless
-// `allow_fallback` is false. Returns nullptr with `*err` set on failure.
+// when io_uring_setup fails (ENOSYS, EPERM, io_uring_disabled) or the ring
+// lacks an op the driver needs (POLL_ADD...: EOPNOTSUPP), unless
+// `allow_fallback` is false. The epoll driver then names the reason in
+// features().fallback. Returns nullptr with `*err` set on failure.
 std::unique_ptr<Driver> make_driver(const DriverOptions& opts, int* err = nullptr);
 
-std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, int* err);
+std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, int* err,
+                                          std::string* why = nullptr);
 std::unique_ptr<Driver> make_epoll_driver(const DriverOptions& opts, int* err);
 
 }  // namespace veloq

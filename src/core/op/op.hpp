@@ -92,6 +92,9 @@ struct Op {
   bool detached = false;         // owner gone: last completion releases the op
   bool cancel_requested = false;
   bool force_blocking = false;   // run on the blocking pool, not the ring
+  // Driver-private: the io_uring driver is waiting for this op's fd to be
+  // ready (POLL_ADD) because the ring lacks the op's own opcode.
+  bool ready_wait = false;
   OpArgs args;
 
   OpCompleteFn on_complete = nullptr;

@@ -122,10 +122,14 @@ bool op_waits_for_readiness(const Op& op) {
 
 uint32_t op_readiness_events(const Op& op) {
   switch (op.code) {
+    case OpCode::Read:  // on a pipe, socket or tty (see fd_is_pollable)
+    case OpCode::Readv:
     case OpCode::Recv:
     case OpCode::RecvMsg:
     case OpCode::Accept:
       return EPOLLIN;
+    case OpCode::Write:
+    case OpCode::Writev:
     case OpCode::Send:
     case OpCode::SendMsg:
     case OpCode::Connect:
@@ -135,6 +139,91 @@ uint32_t op_readiness_events(const Op& op) {
     default:
       return 0;
   }
+}
+
+bool fd_nonblocking(int fd) {
+  int fl = ::fcntl(fd, F_GETFL);
+  return fl >= 0 && (fl & O_NONBLOCK) != 0;
+}
+
+bool op_uses_dontwait(OpCode c) {
+  return c == OpCode::Recv || c == OpCode::Send || c == OpCode::RecvMsg || c == OpCode::SendMsg;
+}
+
+bool op_is_reader(const Op& op) {
+  switch (op.code) {
+    case OpCode::Read:
+    case OpCode::Readv:
+    case OpCode::Recv:
+    case OpCode::RecvMsg:
+    case OpCode::Accept:
+      return true;
+    default:
+      return false;
+  }
+}
+
+int fd_is_pollable(int fd) {
+  struct stat sb {};
+  if (::fstat(fd, &sb) < 0) return -errno;
+  return S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode) ? 1 : 0;
+}
+
+int32_t try_nonblocking(Op& op) {
+  OpArgs& a = op.args;
+  int32_t r = 0;
+  switch (op.code) {
+    case OpCode::Recv:
+      r = ret(::recv(a.fd, a.addr, a.len, int(a.flags) | MSG_DONTWAIT));
+      break;
+    case OpCode::Send:
+      r = ret(::send(a.fd, a.addr, a.len, int(a.flags) | MSG_DONTWAIT | MSG_NOSIGNAL));
+      break;
+    case OpCode::RecvMsg:
+      r = ret(::recvmsg(a.fd, static_cast<msghdr*>(a.addr), int(a.flags) | MSG_DONTWAIT));
+      break;
+    case OpCode::SendMsg:
+      r = ret(::sendmsg(a.fd, static_cast<msghdr*>(a.addr),
+                        int(a.flags) | MSG_DONTWAIT | MSG_NOSIGNAL));
+      break;
+    case OpCode::Accept:
+      r = ret(::accept4(a.fd, static_cast<sockaddr*>(a.addr), static_cast<socklen_t*>(a.addr2),
+                        int(a.flags)));
+      break;
+    case OpCode::Connect: {
+      // Only reached once an EINPROGRESS connect's fd became writable.
+      int so_error = 0;
+      socklen_t n = sizeof so_error;
+      if (::getsockopt(a.fd, SOL_SOCKET, SO_ERROR, &so_error, &n) < 0) return -errno;
+      r = -so_error;
+      break;
+    }
+    // Stream fds have no position: the ring ignores the offset there too.
+    case OpCode::Read:
+      r = ret(::read(a.fd, a.addr, a.len));
+      break;
+    case OpCode::Write:
+      r = ret(::write(a.fd, a.addr, a.len));
+      break;
+    case OpCode::Readv:
+      r = ret(::readv(a.fd, static_cast<iovec*>(a.addr), int(a.len)));
+      break;
+    case OpCode::Writev:
+      r = ret(::writev(a.fd, static_cast<iovec*>(a.addr), int(a.len)));
+      break;
+    case OpCode::PollAdd: {
+      pollfd p{a.fd, short(a.mask), 0};
+      int n = ::poll(&p, 1, 0);
+      if (n < 0) return -errno;
+      if (n == 0) return -EAGAIN;
+      if (p.revents & POLLNVAL) return -EBADF;
+      return p.revents;
+    }
+    default:
+      return execute_sync(op);
+  }
+  if (r == -EWOULDBLOCK || r == -EINTR) r = -EAGAIN;
+  return r;
 }
 
 }  // namespace veloq

@@ -18,7 +18,29 @@ int32_t execute_sync(Op& op);
 // always finishes on its own (file I/O, metadata, close).
 bool op_waits_for_readiness(const Op& op);
 
-// Readiness events (EPOLLIN/EPOLLOUT bits) an op waits for.
+// Readiness events (EPOLLIN/EPOLLOUT bits) an op waits for (read/write ops:
+// as on a pipe, socket or tty).
 uint32_t op_readiness_events(const Op& op);
+
+// --- readiness emulation, shared by the epoll driver and the io_uring
+// driver's path for socket opcodes the ring lacks ---------------------------
+
+// True if `fd` has O_NONBLOCK set.
+bool fd_nonblocking(int fd);
+// Recv/Send(Msg) carry MSG_DONTWAIT, so trying them never blocks even on a
+// blocking socket; other ops may only be tried when the fd is non-blocking
+// (or readiness was just reported).
+bool op_uses_dontwait(OpCode c);
+// True for ops that wait for EPOLLIN (recv, read, accept...).
+bool op_is_reader(const Op& op);
+// For Read/Write/Readv/Writev: 1 if `fd` is a pipe, socket or character
+// device (served by readiness), 0 if not (regular file, block device,
+// directory: the blocking pool), -errno if fstat fails.
+int fd_is_pollable(int fd);
+// Perform the op's syscall once without blocking; -EAGAIN = not ready yet
+// (EWOULDBLOCK and EINTR map to it). Connect is only the second half: the
+// result of an EINPROGRESS connect read from SO_ERROR once writable. PollAdd
+// polls with a zero timeout and returns revents.
+int32_t try_nonblocking(Op& op);
 
 }  // namespace veloq

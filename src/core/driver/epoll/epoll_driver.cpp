@@ -27,33 +27,6 @@ namespace {
 // after this many results and continues on the next poll.
 constexpr int kMaxPerPass = 64;
 
-int32_t sys_ret(long r) { return r < 0 ? -errno : static_cast<int32_t>(r); }
-
-bool fd_nonblocking(int fd) {
-  int fl = ::fcntl(fd, F_GETFL);
-  return fl >= 0 && (fl & O_NONBLOCK) != 0;
-}
-
-// Recv/Send(Msg) carry MSG_DONTWAIT, so a syscall never blocks the worker
-// even on a blocking socket; other ops may only try when the fd itself is
-// non-blocking (or readiness was just reported).
-bool uses_dontwait(OpCode c) {
-  return c == OpCode::Recv || c == OpCode::Send || c == OpCode::RecvMsg || c == OpCode::SendMsg;
-}
-
-bool is_reader(const Op& op) {
-  switch (op.code) {
-    case OpCode::Read:
-    case OpCode::Readv:
-    case OpCode::Recv:
-    case OpCode::RecvMsg:
-    case OpCode::Accept:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 std::unique_ptr<Driver> make_epoll_driver(const DriverOptions& opts, int* err) {
@@ -90,6 +63,7 @@ int EpollDriver::init(const DriverOptions& opts) {
     feat_.opcode[i] = !opts.disables(opcode_name(OpCode(i)));
   }
   feat_.multishot_accept = !opts.disables("multishot_accept");
+  feat_.fallback = opts.fallback_reason;
   return 0;
 }
 
@@ -163,12 +137,10 @@ void EpollDriver::prepare(Op* op) {
     case OpCode::Write:
     case OpCode::Readv:
     case OpCode::Writev: {
-      struct stat sb {};
-      if (::fstat(op->args.fd, &sb) < 0) {
-        complete(op, -errno);
-        return;
-      }
-      if (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode)) {
+      const int pollable = fd_is_pollable(op->args.fd);
+      if (pollable < 0) {
+        complete(op, pollable);
+      } else if (pollable) {
         start_readiness(op);
       } else {
         offload(op);  // regular file, block device, directory (EISDIR)
@@ -217,8 +189,7 @@ void EpollDriver::start_readiness(Op* op) {
       offload(op);  // a blocking connect can only finish by blocking
       return;
     }
-    int32_t r =
-        sys_ret(::connect(fd, static_cast<sockaddr*>(op->args.addr), socklen_t(op->args.len)));
+    int32_t r = execute_sync(*op);  // connect(): on a non-blocking fd, never blocks
     if (r != -EINPROGRESS) {
       complete(op, r);
       return;
@@ -232,11 +203,11 @@ void EpollDriver::start_readiness(Op* op) {
   if (it != fds_.end()) {
     const FdState& st = it->second;
     queue_busy = op->code == OpCode::PollAdd ? false
-                 : is_reader(*op)            ? !st.readers.empty()
+                 : op_is_reader(*op)            ? !st.readers.empty()
                                              : !st.writers.empty();
   }
   if (!queue_busy &&
-      (uses_dontwait(op->code) || op->code == OpCode::PollAdd || fd_nonblocking(fd))) {
+      (op_uses_dontwait(op->code) || op->code == OpCode::PollAdd || fd_nonblocking(fd))) {
     for (int i = 0; i < kMaxPerPass; ++i) {
       int32_t r = try_io(op);
       if (r == -EAGAIN) break;
@@ -251,62 +222,7 @@ void EpollDriver::start_readiness(Op* op) {
   enqueue(op);
 }
 
-int32_t EpollDriver::try_io(Op* op) {
-  OpArgs& a = op->args;
-  int32_t r = 0;
-  switch (op->code) {
-    case OpCode::Recv:
-      r = sys_ret(::recv(a.fd, a.addr, a.len, int(a.flags) | MSG_DONTWAIT));
-      break;
-    case OpCode::Send:
-      r = sys_ret(::send(a.fd, a.addr, a.len, int(a.flags) | MSG_DONTWAIT | MSG_NOSIGNAL));
-      break;
-    case OpCode::RecvMsg:
-      r = sys_ret(::recvmsg(a.fd, static_cast<msghdr*>(a.addr), int(a.flags) | MSG_DONTWAIT));
-      break;
-    case OpCode::SendMsg:
-      r = sys_ret(::sendmsg(a.fd, static_cast<msghdr*>(a.addr),
-                            int(a.flags) | MSG_DONTWAIT | MSG_NOSIGNAL));
-      break;
-    case OpCode::Accept:
-      r = sys_ret(::accept4(a.fd, static_cast<sockaddr*>(a.addr), static_cast<socklen_t*>(a.addr2),
-                            int(a.flags)));
-      break;
-    case OpCode::Connect: {
-      // Only reached after EPOLLOUT on an EINPROGRESS connect.
-      int so_error = 0;
-      socklen_t n = sizeof so_error;
-      if (::getsockopt(a.fd, SOL_SOCKET, SO_ERROR, &so_error, &n) < 0) return -errno;
-      r = -so_error;
-      break;
-    }
-    // Stream fds have no position: the ring ignores the offset there too.
-    case OpCode::Read:
-      r = sys_ret(::read(a.fd, a.addr, a.len));
-      break;
-    case OpCode::Write:
-      r = sys_ret(::write(a.fd, a.addr, a.len));
-      break;
-    case OpCode::Readv:
-      r = sys_ret(::readv(a.fd, static_cast<iovec*>(a.addr), int(a.len)));
-      break;
-    case OpCode::Writev:
-      r = sys_ret(::writev(a.fd, static_cast<iovec*>(a.addr), int(a.len)));
-      break;
-    case OpCode::PollAdd: {
-      pollfd p{a.fd, short(a.mask), 0};
-      int n = ::poll(&p, 1, 0);
-      if (n < 0) return -errno;
-      if (n == 0) return -EAGAIN;
-      if (p.revents & POLLNVAL) return -EBADF;
-      return p.revents;
-    }
-    default:
-      return execute_sync(*op);
-  }
-  if (r == -EWOULDBLOCK || r == -EINTR) r = -EAGAIN;
-  return r;
-}
+int32_t EpollDriver::try_io(Op* op) { return try_nonblocking(*op); }
 
 // --- fd waiter queues ------------------------------------------------------------
 
@@ -330,7 +246,7 @@ void EpollDriver::enqueue(Op* op) {
   st.dev = sb.st_dev;
   st.ino = sb.st_ino;
   std::deque<Op*>& q = op->code == OpCode::PollAdd ? st.pollers
-                       : is_reader(*op)            ? st.readers
+                       : op_is_reader(*op)            ? st.readers
                                                    : st.writers;
   q.push_back(op);
   op->state = OpState::Queued;
@@ -340,7 +256,7 @@ void EpollDriver::enqueue(Op* op) {
   auto again = fds_.find(fd);
   if (again != fds_.end()) {
     auto& q2 = op->code == OpCode::PollAdd ? again->second.pollers
-               : is_reader(*op)            ? again->second.readers
+               : op_is_reader(*op)            ? again->second.readers
                                            : again->second.writers;
     q2.erase(std::remove(q2.begin(), q2.end(), op), q2.end());
     update_interest(fd, again->second);
@@ -403,7 +319,7 @@ void EpollDriver::drain_queue(std::deque<Op*>& q) {
   for (int i = 0; i < kMaxPerPass && !q.empty(); ++i) {
     Op* op = q.front();
     // Readiness covers one syscall; more only if they cannot block.
-    if (!first && !uses_dontwait(op->code) && !fd_nonblocking(op->args.fd)) break;
+    if (!first && !op_uses_dontwait(op->code) && !fd_nonblocking(op->args.fd)) break;
     first = false;
     int32_t r = try_io(op);
     if (r == -EAGAIN) break;

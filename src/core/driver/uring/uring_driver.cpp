@@ -25,6 +25,10 @@ namespace {
 constexpr uint64_t kIgnoreTag = 0;
 // Low bit of a CQE's user_data: a failed MSG_RING wake (Ops are aligned).
 constexpr uint64_t kMsgRingFailBit = 1;
+// Next bit: the POLL_ADD that waits for readiness on behalf of an op whose
+// own opcode the ring lacks (see start_readiness).
+constexpr uint64_t kReadyBit = 2;
+static_assert(alignof(Op) >= 4 && alignof(UringDriver) >= 2, "user_data tag bits");
 // Kernel opcode of IORING_OP_FTRUNCATE (6.9+); liburing 2.3 predates it.
 constexpr uint8_t kOpFtruncate = 55;
 
@@ -66,15 +70,18 @@ int kernel_opcode(OpCode c) {
 
 }  // namespace
 
-std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, int* err) {
-  return UringDriver::create(opts, err);
+std::unique_ptr<Driver> make_uring_driver(const DriverOptions& opts, int* err, std::string* why) {
+  return UringDriver::create(opts, err, why);
 }
 
-std::unique_ptr<Driver> UringDriver::create(const DriverOptions& opts, int* err) {
+std::unique_ptr<Driver> UringDriver::create(const DriverOptions& opts, int* err,
+                                            std::string* why) {
   std::unique_ptr<UringDriver> d(new UringDriver());
   int e = d->init(opts);
   if (e != 0) {
     if (err) *err = e;
+    if (why) *why = d->missing_.empty() ? std::string("io_uring_setup:") + std::strerror(e)
+                                        : "io_uring_lacks:" + d->missing_;
     return nullptr;
   }
   return d;
@@ -123,6 +130,9 @@ int UringDriver::init(const DriverOptions& opts) {
       feat_.defer_taskrun = a.flags & IORING_SETUP_DEFER_TASKRUN;
       feat_.coop_taskrun = a.flags & IORING_SETUP_COOP_TASKRUN;
       feat_.ext_arg = (p.features & IORING_FEAT_EXT_ARG) && !opts.disables("ext_arg");
+      // liburing picks the wait method from ring_.features: without EXT_ARG
+      // it queues a TIMEOUT SQE (LIBURING_UDATA_TIMEOUT, skipped by reap()).
+      if (!feat_.ext_arg) ring_.features &= ~unsigned(IORING_FEAT_EXT_ARG);
       feat_.nodrop = p.features & IORING_FEAT_NODROP;
       probe(opts);
       break;
@@ -132,6 +142,9 @@ int UringDriver::init(const DriverOptions& opts) {
     if (last == ENOSYS || last == EPERM || last == EACCES || last == ENOMEM) return last;
   }
   if (!ring_ok_) return last;
+  // Ops the driver cannot live without (see probe): make_driver falls back
+  // to epoll, as for a kernel without io_uring.
+  if (!missing_.empty()) return EOPNOTSUPP;
 
   event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (event_fd_ < 0) return errno;
@@ -147,12 +160,33 @@ int UringDriver::init(const DriverOptions& opts) {
 
 void UringDriver::probe(const DriverOptions& opts) {
   io_uring_probe* pr = io_uring_get_probe_ring(&ring_);
+  auto has = [&](int k) { return pr != nullptr && io_uring_opcode_supported(pr, k); };
   for (size_t i = 0; i < size_t(OpCode::kCount); ++i) {
     int k = kernel_opcode(OpCode(i));
-    bool ok = k >= 0 && pr != nullptr && io_uring_opcode_supported(pr, k);
-    feat_.opcode[i] = ok && !opts.disables(opcode_name(OpCode(i)));
+    feat_.opcode[i] = k >= 0 && has(k) && !opts.disables(opcode_name(OpCode(i)));
   }
-  auto has = [&](int k) { return pr != nullptr && io_uring_opcode_supported(pr, k); };
+  // The minimum this driver needs, whatever else is missing: POLL_ADD (ops
+  // whose opcode is absent wait for readiness with it), ASYNC_CANCEL (every
+  // cancel), READ (the wake-up read on the eventfd) and TIMEOUT (waits with
+  // a timeout when EXT_ARG is absent). A kernel with the probe (5.6+) has
+  // them all. "all" in VELOQ_URING_DISABLE keeps poll_add and timeout, as
+  // the oldest kernel this driver serves has them; naming poll_add itself
+  // (or no probe at all) makes make_driver fall back to epoll. Naming read
+  // or timeout only moves Read/Timeout ops off the ring: the driver's own
+  // wake-up read and liburing's wait timeout use the kernel's opcodes.
+  feat_.opcode[size_t(OpCode::PollAdd)] = has(IORING_OP_POLL_ADD) && !opts.names("poll_add");
+  feat_.opcode[size_t(OpCode::Timeout)] = has(IORING_OP_TIMEOUT) && !opts.names("timeout");
+  const std::pair<const char*, bool> required[] = {
+      {"poll_add", feat_.opcode[size_t(OpCode::PollAdd)]},
+      {"async_cancel", has(IORING_OP_ASYNC_CANCEL)},
+      {"read", has(IORING_OP_READ)},
+      {"timeout", has(IORING_OP_TIMEOUT)},
+  };
+  for (auto [name, ok] : required) {
+    if (ok) continue;
+    if (!missing_.empty()) missing_ += ',';
+    missing_ += name;
+  }
   feat_.msg_ring = has(IORING_OP_MSG_RING) && !opts.disables("msg_ring");
   feat_.send_zc = has(IORING_OP_SEND_ZC) && !opts.disables("send_zc");
   // Multishot accept/recv and buffer rings arrived with 5.19/6.0, together
@@ -161,6 +195,9 @@ void UringDriver::probe(const DriverOptions& opts) {
   feat_.multishot_recv = feat_.send_zc && !opts.disables("multishot_recv");
   feat_.buf_ring = probe_buf_ring() && !opts.disables("buf_ring");
   feat_.multishot_recv = feat_.multishot_recv && feat_.buf_ring;
+  // Their single-shot opcode is a precondition (readiness serves single-shot).
+  feat_.multishot_accept = feat_.multishot_accept && feat_.opcode[size_t(OpCode::Accept)];
+  feat_.multishot_recv = feat_.multishot_recv && feat_.opcode[size_t(OpCode::Recv)];
   feat_.registered_files = !opts.disables("registered_files");
   feat_.registered_buffers = !opts.disables("registered_buffers");
   if (pr) io_uring_free_probe(pr);
@@ -276,11 +313,7 @@ bool UringDriver::start(Op* op) {
     local_.emplace_back(op, -EINVAL);
     return true;
   }
-  if (op->force_blocking || !feat_.opcode[size_t(c)]) {
-    op->state = OpState::InFlight;
-    offload(op);
-    return true;
-  }
+  if (op->force_blocking || !feat_.opcode[size_t(c)]) return start_without_opcode(op);
   if (c == OpCode::Recv && op->multishot &&
       (!feat_.multishot_recv || find_group(uint16_t(op->args.mask)) == nullptr)) {
     // Multishot recv needs a provided buffer group; without one it cannot run.
@@ -412,6 +445,107 @@ bool UringDriver::start(Op* op) {
   return true;
 }
 
+// An op the ring has no opcode for (or that must block). Sockets, pipes and
+// ttys are served by readiness, as the epoll driver serves them: try the
+// non-blocking syscall, and on EAGAIN wait for the fd with a POLL_ADD on the
+// ring, then try again. Such an op is an ordinary ring op for cancel (the
+// POLL_ADD is cancelled), so nothing blocks a pool thread waiting for a
+// peer. Everything else (regular files, metadata, close...) always finishes
+// on its own and runs on the blocking pool.
+bool UringDriver::start_without_opcode(Op* op) {
+  if (op->ready_wait) return arm_ready_poll(op);  // re-arm left in the backlog
+  bool readiness = !op->force_blocking && op_waits_for_readiness(*op);
+  if (!op->force_blocking && !readiness &&
+      (op->code == OpCode::Read || op->code == OpCode::Write || op->code == OpCode::Readv ||
+       op->code == OpCode::Writev)) {
+    const int pollable = fd_is_pollable(op->args.fd);
+    if (pollable < 0) {
+      op->state = OpState::InFlight;
+      local_.emplace_back(op, pollable);
+      return true;
+    }
+    readiness = pollable != 0;
+  }
+  if (!readiness) {
+    op->state = OpState::InFlight;
+    offload(op);
+    return true;
+  }
+  return start_readiness(op);
+}
+
+bool UringDriver::start_readiness(Op* op) {
+  if (op->code == OpCode::Recv && op->multishot) {
+    // Multishot recv needs the ring's provided buffers (see start()).
+    op->state = OpState::InFlight;
+    local_.emplace_back(op, -EOPNOTSUPP);
+    return true;
+  }
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) return false;
+  if (op->code == OpCode::Connect) {
+    // connect() itself starts the handshake (the SQE was taken first, so a
+    // started connect never goes back to the backlog to be tried again).
+    // A blocking connect can only finish by blocking: the pool does that.
+    int32_t r = -ENOTSUP;
+    if (fd_nonblocking(op->args.fd)) r = execute_sync(*op);
+    if (r != -EINPROGRESS) {
+      io_uring_prep_nop(sqe);  // nobody waits for it
+      io_uring_sqe_set_data64(sqe, kIgnoreTag);
+      op->state = OpState::InFlight;
+      if (r == -ENOTSUP) {
+        offload(op);
+      } else {
+        local_.emplace_back(op, r);  // done at once (a unix socket, refused...)
+      }
+      return true;
+    }
+    // Writable once the handshake ended; SO_ERROR then tells how.
+  }
+  // Poll first, syscall on readiness: a POLL_ADD on a ready fd completes at
+  // submit, and its CQE is reaped by the next poll(), as a ring op's would
+  // be. So a handler that re-arms on a ready fd sees the result a loop turn
+  // later, never in the same dispatch pass (libuv's one round per wake-up).
+  prep_ready_poll(sqe, op);
+  return true;
+}
+
+void UringDriver::prep_ready_poll(io_uring_sqe* sqe, Op* op) {
+  const uint32_t events = op_readiness_events(*op);
+  io_uring_prep_poll_add(sqe, op->args.fd, events);
+  io_uring_sqe_set_data64(sqe, reinterpret_cast<uint64_t>(op) | kReadyBit);
+  op->ready_wait = true;
+  op->state = OpState::InFlight;
+  ++stats_.submitted;
+}
+
+bool UringDriver::arm_ready_poll(Op* op) {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) return false;
+  prep_ready_poll(sqe, op);
+  return true;
+}
+
+// The fd of a readiness-served op is ready (or the POLL_ADD failed or was
+// cancelled). Try the syscall; on EAGAIN (someone else took the data, a
+// spurious wake-up) wait again.
+void UringDriver::on_ready(Op* op, int32_t res) {
+  op->ready_wait = false;
+  if (res >= 0 && op->cancel_requested) res = -ECANCELED;  // don't consume data now
+  if (res >= 0) {
+    res = try_nonblocking(*op);
+    if (res == -EAGAIN) {
+      op->ready_wait = true;
+      if (backlog_head_ != nullptr || !arm_ready_poll(op)) {
+        op->state = OpState::Queued;  // cancel() withdraws it from the backlog
+        push_backlog(op);
+      }
+      return;
+    }
+  }
+  finish(op, res, 0);
+}
+
 void UringDriver::offload(Op* op) {
   ++stats_.offloaded;
   if (offload_) {
@@ -436,7 +570,7 @@ void UringDriver::flush_backlog() {
   while (!cancel_backlog_.empty()) {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
     if (sqe == nullptr) return;
-    io_uring_prep_cancel64(sqe, reinterpret_cast<uint64_t>(cancel_backlog_.back()), 0);
+    io_uring_prep_cancel64(sqe, cancel_target(cancel_backlog_.back()), 0);
     io_uring_sqe_set_data64(sqe, kIgnoreTag);
     cancel_backlog_.pop_back();
   }
@@ -464,14 +598,17 @@ void UringDriver::cancel(Op* op) {
       if (backlog_tail_ == op) backlog_tail_ = prev;
       op->next = nullptr;
       op->state = OpState::InFlight;
+      op->ready_wait = false;
       local_.emplace_back(op, -ECANCELED);
     }
     return;
   }
   if (op->state != OpState::InFlight) return;
-  // Not on the ring (blocking pool, or failed as an invalid opcode).
-  if (size_t(op->code) >= size_t(OpCode::kCount) || !feat_.opcode[size_t(op->code)] ||
-      op->force_blocking) {
+  // Not on the ring (blocking pool, result queued locally, or failed as an
+  // invalid opcode), unless it waits for readiness on a POLL_ADD.
+  if ((size_t(op->code) >= size_t(OpCode::kCount) || !feat_.opcode[size_t(op->code)] ||
+       op->force_blocking) &&
+      !op->ready_wait) {
     return;
   }
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
@@ -479,8 +616,13 @@ void UringDriver::cancel(Op* op) {
     cancel_backlog_.push_back(op);
     return;
   }
-  io_uring_prep_cancel64(sqe, reinterpret_cast<uint64_t>(op), 0);
+  io_uring_prep_cancel64(sqe, cancel_target(op), 0);
   io_uring_sqe_set_data64(sqe, kIgnoreTag);
+}
+
+// What to cancel for `op`: its own SQE, or the POLL_ADD it waits on.
+uint64_t UringDriver::cancel_target(const Op* op) {
+  return reinterpret_cast<uint64_t>(op) | (op->ready_wait ? kReadyBit : 0);
 }
 
 int UringDriver::enter_enabled() {
@@ -658,6 +800,11 @@ int UringDriver::reap() {
       if (c.data == kIgnoreTag || c.data == LIBURING_UDATA_TIMEOUT) continue;
       if (c.data & kMsgRingFailBit) {  // our MSG_RING wake failed: use the eventfd
         reinterpret_cast<UringDriver*>(c.data & ~kMsgRingFailBit)->wake();
+        continue;
+      }
+      if (c.data & kReadyBit) {  // readiness for an op the ring has no opcode for
+        on_ready(reinterpret_cast<Op*>(c.data & ~kReadyBit), c.res);
+        ++n;
         continue;
       }
       auto* op = reinterpret_cast<Op*>(c.data);

@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -35,7 +36,11 @@ inline uint16_t op_buffer_id(uint32_t flags) { return uint16_t(flags >> 16); }
 class UringDriver final : public Driver {
  public:
   // Returns nullptr with *err = errno of io_uring_setup on failure.
-  static std::unique_ptr<Driver> create(const DriverOptions& opts, int* err);
+  // *why (optional) says what failed: "io_uring_setup:<error>" or
+  // "io_uring_lacks:<ops>" (*err = EOPNOTSUPP) for a ring without an op the
+  // driver cannot do without.
+  static std::unique_ptr<Driver> create(const DriverOptions& opts, int* err,
+                                        std::string* why = nullptr);
   ~UringDriver() override;
 
   Backend backend() const override { return Backend::Uring; }
@@ -83,6 +88,13 @@ class UringDriver final : public Driver {
   // Fill an SQE for `op`. False when the SQ is full (op goes to backlog).
   bool start(Op* op);
   void offload(Op* op);
+  // Ops without a ring opcode: readiness (sockets, pipes, ttys) or the pool.
+  bool start_without_opcode(Op* op);
+  bool start_readiness(Op* op);
+  void prep_ready_poll(io_uring_sqe* sqe, Op* op);
+  bool arm_ready_poll(Op* op);
+  void on_ready(Op* op, int32_t res);
+  static uint64_t cancel_target(const Op* op);
   void push_backlog(Op* op);
   void flush_backlog();
   int enter_enabled();      // 0 or -errno
@@ -108,6 +120,7 @@ class UringDriver final : public Driver {
   bool ring_ok_ = false;
   bool enabled_ = true;
   DriverFeatures feat_;
+  std::string missing_;  // required ops the ring lacks (init fails)
 
   Op* backlog_head_ = nullptr;
   Op* backlog_tail_ = nullptr;
