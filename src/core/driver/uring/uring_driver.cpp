@@ -798,13 +798,13 @@ int UringDriver::reap() {
     for (unsigned i = 0; i < got; ++i) {
       const Cqe& c = batch[i];
       if (c.data == kIgnoreTag || c.data == LIBURING_UDATA_TIMEOUT) continue;
-      if (c.data & kMsgRingFailBit) {  // our MSG_RING wake failed: use the eventfd
-        reinterpret_cast<UringDriver*>(c.data & ~kMsgRingFailBit)->wake();
-        continue;
-      }
-      if (c.data & kReadyBit) {  // readiness for an op the ring has no opcode for
-        on_ready(reinterpret_cast<Op*>(c.data & ~kReadyBit), c.res);
-        ++n;
+      if (c.data & (kMsgRingFailBit | kReadyBit)) {  // one test on the hot path
+        if (c.data & kMsgRingFailBit) {  // our MSG_RING wake failed: use the eventfd
+          reinterpret_cast<UringDriver*>(c.data & ~kMsgRingFailBit)->wake();
+        } else {  // readiness for an op the ring has no opcode for
+          on_ready(reinterpret_cast<Op*>(c.data & ~kReadyBit), c.res);
+          ++n;
+        }
         continue;
       }
       auto* op = reinterpret_cast<Op*>(c.data);
