@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <string>
 
 #include "core/driver/driver.hpp"
@@ -254,4 +255,41 @@ Test(driver_uring_degrade, no_poll_add_falls_back_to_epoll) {
   o.allow_fallback = true;
   auto d2 = make_driver(o, &err);
   cr_assert(d2 && d2->backend() == Backend::Uring);
+}
+
+// Two reads on one blocking pipe, one byte written: both POLL_ADDs fire, the
+// first read takes the byte, and the second must go back to waiting instead
+// of blocking the driver's thread in read(2). Then it is cancelled.
+Test(driver_uring_degrade, second_reader_of_a_blocking_pipe_does_not_block, .timeout = 20) {
+  auto d = ring_without("read");
+  int p[2];
+  cr_assert_eq(::pipe2(p, O_CLOEXEC), 0);  // blocking
+  OpRegistry reg;
+  Seen s1, s2;
+  char b1[8] = {}, b2[8] = {};
+  Op* r1 = make_op(reg, OpCode::Read, &s1);
+  Op* r2 = make_op(reg, OpCode::Read, &s2);
+  for (auto [op, buf] : {std::pair{r1, b1}, std::pair{r2, b2}}) {
+    op->args.fd = p[0];
+    op->args.addr = buf;
+    op->args.len = sizeof b1;
+    op->args.off = ~uint64_t{0};
+    d->prepare(op);
+  }
+  turns(*d, 3);
+  cr_assert_eq(s1.completions + s2.completions, 0);
+  cr_assert_eq(::write(p[1], "z", 1), 1);
+  cr_assert(poll_until(*d, [&] { return s1.finals + s2.finals == 1; }));
+  turns(*d, 3);
+  cr_assert_eq(s1.finals + s2.finals, 1, "both reads completed from one byte");
+  const bool first_done = s1.finals == 1;
+  Seen& done = first_done ? s1 : s2;
+  Seen& waiting = first_done ? s2 : s1;
+  cr_assert_eq(done.last_res, 1);
+  d->cancel(first_done ? r2 : r1);
+  cr_assert(poll_until(*d, [&] { return waiting.finals == 1; }));
+  cr_assert_eq(waiting.last_res, -ECANCELED);
+  cr_assert_eq(d->in_flight(), 0u);
+  ::close(p[0]);
+  ::close(p[1]);
 }

@@ -226,4 +226,15 @@ int32_t try_nonblocking(Op& op) {
   return r;
 }
 
+int32_t try_without_blocking(Op& op) {
+  if (!op_uses_dontwait(op.code) && op.code != OpCode::Connect && !fd_nonblocking(op.args.fd)) {
+    pollfd p{op.args.fd, short(op_readiness_events(op)), 0};
+    int n = ::poll(&p, 1, 0);
+    if (n < 0) return errno == EINTR ? -EAGAIN : -errno;
+    if (n == 0) return -EAGAIN;
+    if (p.revents & POLLNVAL) return -EBADF;
+  }
+  return try_nonblocking(op);
+}
+
 }  // namespace veloq

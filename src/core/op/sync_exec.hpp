@@ -42,5 +42,10 @@ int fd_is_pollable(int fd);
 // result of an EINPROGRESS connect read from SO_ERROR once writable. PollAdd
 // polls with a zero timeout and returns revents.
 int32_t try_nonblocking(Op& op);
+// try_nonblocking that never blocks the caller, also on a blocking fd (a
+// read/write/accept without MSG_DONTWAIT): there it first checks with a
+// zero-timeout poll that the fd is ready *now*, since several ops woken by
+// the same readiness would otherwise block on data the first one took.
+int32_t try_without_blocking(Op& op);
 
 }  // namespace veloq

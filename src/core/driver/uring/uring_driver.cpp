@@ -533,7 +533,7 @@ void UringDriver::on_ready(Op* op, int32_t res) {
   op->ready_wait = false;
   if (res >= 0 && op->cancel_requested) res = -ECANCELED;  // don't consume data now
   if (res >= 0) {
-    res = try_nonblocking(*op);
+    res = try_without_blocking(*op);
     if (res == -EAGAIN) {
       op->ready_wait = true;
       if (backlog_head_ != nullptr || !arm_ready_poll(op)) {
