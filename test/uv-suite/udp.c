@@ -349,7 +349,13 @@ static void test_udp_send_unreachable(void** state) {
   assert_int_equal(crx.allocs, crx.recvs);
   assert_int_equal(crx2.allocs, crx2.recvs);
   assert_int_equal(crx.datagrams + crx2.datagrams, 0);
-  assert_int_equal(crx.errors + crx2.errors, 0);
+  assert_int_equal(crx.errors, 0);
+  /* The RECVERR socket's pending error goes to whichever call comes
+   * first: usually the second send (the ICMP reply is handled inside the
+   * first sendmsg), but when the kernel defers that work (softirqs pushed
+   * to ksoftirqd on a loaded machine) both sends succeed and the error is
+   * read by recvmsg: libuv then reports it to the recv_cb. */
+  if (crx2.errors != 0) assert_int_equal(crx2.last_err, UV_ECONNREFUSED);
   finish_loop();
 }
 
