@@ -12,7 +12,8 @@
  * from its own connections being up: a few ms apart at most).
  *
  * Prints `result <workload> <sum of the main values> <unit> procs=N conns=C
- * min=<lowest process> max=<highest> ...` (the first child's cc= and impl=).
+ * min=<lowest process> max=<highest> cpu_s=<CPU seconds of all the children>
+ * ...` (the first child's cc= and impl=).
  * Exit status: 1 if any child failed (or was killed), else 2 if any said
  * unsupported, else 0. Children die with the launcher (PR_SET_PDEATHSIG), so
  * bench/run's timeout bounds them too.
@@ -23,6 +24,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "bench_util.h"
@@ -121,7 +123,7 @@ int main(int argc, char** argv) {
 
   /* Each child's stdout (one result line) to EOF, then its exit status. */
   int failed = 0, unsupported = 0;
-  double sum = 0, lo = 0, hi = 0;
+  double sum = 0, lo = 0, hi = 0, cpu = 0;
   char workload[64] = "", unit[32] = "", cc[32] = "", impl[64] = "", unsup_line[MAX_LINE] = "";
   for (long k = 0; k < procs; k++) {
     char buf[MAX_LINE * 4];
@@ -136,8 +138,11 @@ int main(int argc, char** argv) {
     buf[len] = '\0';
     close(outs[k]);
     int status = 0;
-    while (waitpid(pids[k], &status, 0) < 0 && errno == EINTR) {
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    while (wait4(pids[k], &status, 0, &ru) < 0 && errno == EINTR) {
     }
+    cpu += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     int rc = WIFEXITED(status) ? WEXITSTATUS(status) : BENCH_FAIL;
     if (rc == BENCH_UNSUPPORTED) {
       unsupported = 1;
@@ -172,8 +177,8 @@ int main(int argc, char** argv) {
     printf("%s\n", unsup_line[0] != '\0' ? unsup_line : "result nproc unsupported - reason=child");
     return BENCH_UNSUPPORTED;
   }
-  bench_result(workload, sum, unit, "procs=%ld conns=%ld min=%.1f max=%.1f cc=%s impl=%s", procs,
-               conns_at >= 0 ? conns : 0, lo, hi, cc[0] ? cc : "?", impl[0] ? impl : "?");
+  bench_result(workload, sum, unit, "procs=%ld conns=%ld min=%.1f max=%.1f cpu_s=%.2f cc=%s impl=%s", procs,
+               conns_at >= 0 ? conns : 0, lo, hi, cpu, cc[0] ? cc : "?", impl[0] ? impl : "?");
   free(cargv);
   return BENCH_OK;
 

@@ -270,9 +270,10 @@ int main(int argc, char** argv) {
     for (int b = 0; b < BENCH_HIST_BUCKETS; b++) all->counts[b] += cs->hist.counts[b];
     all->total += cs->hist.total;
   }
-  bench_result(W, rate, "trips/s", "conns=%ld loops=%u acceptor=%d local=%ld steered=%d p50_us=%.1f p99_us=%.1f cc=%s impl=%s", args.conns, ncores,
-               acceptor_mode, local, !hash && !acceptor_mode, bench_hist_quantile(all, 0.50) / 1e3, bench_hist_quantile(all, 0.99) / 1e3, cores[0].cc,
-               bench_uv_impl());
+  bench_result(W, rate, "trips/s",
+               "conns=%ld loops=%u acceptor=%d local=%ld steered=%d p50_us=%.1f p99_us=%.1f cpu_s=%.2f cc=%s impl=%s",
+               args.conns, ncores, acceptor_mode, local, !hash && !acceptor_mode, bench_hist_quantile(all, 0.50) / 1e3,
+               bench_hist_quantile(all, 0.99) / 1e3, bench_cpu_secs(), cores[0].cc, bench_uv_impl());
   free(all);
   free(conns);
   free(cores);

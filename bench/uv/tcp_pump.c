@@ -86,8 +86,9 @@ int main(int argc, char** argv) {
   if (srv.bytes != sent || sent == 0 || srv.last_ns <= srv.first_ns)
     bench_fail(W, "sent %llu bytes, received %llu", (unsigned long long)sent, (unsigned long long)srv.bytes);
   double secs = (double)(srv.last_ns - srv.first_ns) / 1e9;
-  bench_result(W, (double)srv.bytes / secs / 1e6, "MB/s", "bytes=%llu conns=%ld depth=%ld loops=%d cc=%s impl=%s",
-               (unsigned long long)srv.bytes, args.conns, args.depth, args.one_loop ? 1 : 2, cc, bench_uv_impl());
+  bench_result(W, (double)srv.bytes / secs / 1e6, "MB/s", "bytes=%llu conns=%ld depth=%ld loops=%d cpu_s=%.2f cc=%s impl=%s",
+               (unsigned long long)srv.bytes, args.conns, args.depth, args.one_loop ? 1 : 2, bench_cpu_secs(), cc,
+               bench_uv_impl());
   for (long c = 0; c < args.conns; ++c) free(pumps[c].wreqs);
   free(pumps);
   return BENCH_OK;

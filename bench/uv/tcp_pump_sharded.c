@@ -190,8 +190,9 @@ int main(int argc, char** argv) {
   if (bytes != sent || sent == 0 || last <= first)
     bench_fail(W, "sent %llu bytes, received %llu", (unsigned long long)sent, (unsigned long long)bytes);
   bench_result(W, (double)bytes / ((double)(last - first) / 1e9) / 1e6, "MB/s",
-               "bytes=%llu conns=%ld depth=%ld loops=%u local=%ld steered=%d cc=%s impl=%s", (unsigned long long)bytes,
-               args.conns, args.depth, ncores, local, !hash, cores[0].cc, bench_uv_impl());
+               "bytes=%llu conns=%ld depth=%ld loops=%u local=%ld steered=%d cpu_s=%.2f cc=%s impl=%s",
+               (unsigned long long)bytes, args.conns, args.depth, ncores, local, !hash, bench_cpu_secs(), cores[0].cc,
+               bench_uv_impl());
   for (long i = 0; i < args.conns; i++) free(pumps[i].wreqs);
   free(pumps);
   free(cores);
