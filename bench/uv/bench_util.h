@@ -25,11 +25,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 enum { BENCH_OK = 0, BENCH_FAIL = 1, BENCH_UNSUPPORTED = 2, BENCH_USAGE = 3 };
+
+/* CPU seconds (user + system) this process has used so far, all its threads:
+ * the TCP programs report it as cpu_s=, so a run on a shared machine can be
+ * read per CPU-second as well as per second. */
+static inline double bench_cpu_secs(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static inline uint64_t bench_now_ns(void) {
   struct timespec ts;

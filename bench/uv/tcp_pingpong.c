@@ -117,9 +117,9 @@ int main(int argc, char** argv) {
   if (finished != args.conns || trips == 0) bench_fail(W, "%ld of %ld connections finished, %llu trips", finished,
                                                        args.conns, (unsigned long long)trips);
   double secs = (double)(t_end - t_start) / 1e9;
-  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f cc=%s impl=%s",
-               args.conns, args.one_loop ? 1 : 2,
-               bench_hist_quantile(&hist, 0.50) / 1e3, bench_hist_quantile(&hist, 0.99) / 1e3, cc, bench_uv_impl());
+  bench_result(W, (double)trips / secs, "trips/s", "conns=%ld loops=%d p50_us=%.1f p99_us=%.1f cpu_s=%.2f cc=%s impl=%s",
+               args.conns, args.one_loop ? 1 : 2, bench_hist_quantile(&hist, 0.50) / 1e3,
+               bench_hist_quantile(&hist, 0.99) / 1e3, bench_cpu_secs(), cc, bench_uv_impl());
   free(conns);
   return BENCH_OK;
 }

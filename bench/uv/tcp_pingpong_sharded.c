@@ -2,31 +2,33 @@
  *
  * The uv extensions (include/veloq/uv_ext.h) start one loop per core
  * (veloq_uv_percore_start); an echo server listens on every core
- * (veloq_uv_tcp_listen_sharded: SO_REUSEPORT, one listener per core) and
- * every core's loop also runs its share of the N client connections (conn i
- * on core i % cores), each doing sequential 64-byte round trips as
- * tcp_pingpong does, for --secs seconds after that core's connections are up.
- * Prints round trips/s summed over the cores, and the p50/p99 latency.
+ * (veloq_uv_tcp_listen_sharded: SO_REUSEPORT, one listener per core, steered
+ * to the connecting core with SO_INCOMING_CPU unless --hash: see
+ * bench_percore.h) and every core's loop also runs its share of the N client
+ * connections (conn i on core i % cores), each doing sequential 64-byte round
+ * trips as tcp_pingpong does, for --secs seconds after that core's
+ * connections are up. Prints round trips/s summed over the cores, and the
+ * p50/p99 latency; `local=` counts the connections served on the core that
+ * opened them.
  *
  * libuv has no such API, so this is built only against Veloq
  * (bench_uv_tcp_pingpong_sharded_veloq); bench/run puts it next to libuv's
- * single-loop tcp_pingpong (--one-loop) at the same total connections.
+ * single-loop tcp_pingpong (--one-loop) at the same total connections, and
+ * next to that program run as one process per core (bench_nproc).
  *
  * --acceptor: the alternative to SO_REUSEPORT, for comparison: one listening
  * socket, accepted on core 0 (a uv_poll + accept4) and each fd handed round
  * robin to a core with veloq_uv_post, which uv_tcp_open()s it there.
  *
- *   tcp_pingpong_sharded [--secs S] [--conns N] [--threads CORES] [--acceptor] [--smoke]
+ *   tcp_pingpong_sharded [--secs S] [--conns N] [--threads CORES] [--acceptor] [--hash] [--smoke]
  */
 #define _GNU_SOURCE /* accept4 */
 #include <stdatomic.h>
 #include <sys/socket.h>
 
-#include "bench_uv.h"
-#include "veloq/uv_ext.h"
+#include "bench_percore.h"
 
 static const char* const W = "tcp_pingpong_sharded";
-#define MAX_CORES 256
 
 struct conn {
   uv_tcp_t tcp;
@@ -34,6 +36,7 @@ struct conn {
   uv_write_t wreq;
   unsigned core;
   long id;
+  int port; /* local port, for the locality count */
   int writing;
   size_t got;
   uint64_t trip;
@@ -58,7 +61,7 @@ static veloq_uv_percore_t* pc;
 static unsigned ncores;
 static struct core_state* cores;
 static struct conn* conns;
-static uv_tcp_t listeners[MAX_CORES];
+static uv_tcp_t listeners[BENCH_MAX_CORES];
 static int port;
 static atomic_long cores_done;
 static int acceptor_mode;
@@ -127,6 +130,7 @@ static void on_connect(uv_connect_t* req, int status) {
   struct core_state* cs = &cores[c->core];
   if (status < 0) bench_fail(W, "connect: %s", uv_err_name(status));
   cs->cc = bench_uv_tune(W, &c->tcp);
+  c->port = bench_tcp_port(W, &c->tcp, 0);
   BENCH_UV(W, uv_read_start((uv_stream_t*)&c->tcp, alloc_in, got_echo));
   if (++cs->connected < cs->nconns) return;
   cs->t_start = bench_now_ns(); /* this core's connections are up: start them together */
@@ -145,6 +149,7 @@ static void on_accept(uv_stream_t* l, int status) {
   c->tcp.data = &cores; /* a server connection, for the teardown */
   BENCH_UV(W, uv_accept(l, (uv_stream_t*)&c->tcp));
   (void)bench_uv_tune(W, &c->tcp);
+  bench_percore_served(W, &c->tcp, core);
   BENCH_UV(W, uv_read_start((uv_stream_t*)&c->tcp, bench_alloc, bench_read));
 }
 
@@ -158,6 +163,7 @@ static void adopt_fd(uv_loop_t* loop, void* arg) {
   c->tcp.data = &cores;
   BENCH_UV(W, uv_tcp_open(&c->tcp, (uv_os_sock_t)(intptr_t)arg));
   (void)bench_uv_tune(W, &c->tcp);
+  bench_percore_served(W, &c->tcp, core);
   BENCH_UV(W, uv_read_start((uv_stream_t*)&c->tcp, bench_alloc, bench_read));
 }
 
@@ -207,6 +213,7 @@ static void teardown(uv_loop_t* loop, unsigned core, void* arg) {
 }
 
 int main(int argc, char** argv) {
+  int hash = bench_percore_hash_flag(&argc, argv);
   int kept = 1;
   for (int i = 1; i < argc; i++) { /* --acceptor is ours; bench_parse does not know it */
     if (strcmp(argv[i], "--acceptor") == 0) acceptor_mode = 1;
@@ -219,7 +226,7 @@ int main(int argc, char** argv) {
   if (r == UV_ENOSYS) bench_unsupported(W, "veloq_uv_percore_start:ENOSYS");
   if (r < 0) bench_fail(W, "veloq_uv_percore_start: %s", uv_err_name(r));
   ncores = veloq_uv_percore_count(pc);
-  if (ncores > MAX_CORES) bench_fail(W, "too many cores");
+  if (ncores > BENCH_MAX_CORES) bench_fail(W, "too many cores");
   if (args.conns < (long)ncores) args.conns = ncores;
   cores = (struct core_state*)calloc(ncores, sizeof *cores);
   conns = (struct conn*)calloc((size_t)args.conns, sizeof *conns);
@@ -230,11 +237,11 @@ int main(int argc, char** argv) {
     cores[i].cc = "?";
     for (long k = i; k < args.conns; k += ncores) cores[i].nconns++;
   }
-  struct sockaddr_in addr;
-  BENCH_UV(W, uv_ip4_addr("127.0.0.1", 0, &addr));
   if (acceptor_mode) {
+    struct sockaddr_in addr;
     struct sockaddr_storage bound;
     socklen_t len = sizeof bound;
+    BENCH_UV(W, uv_ip4_addr("127.0.0.1", 0, &addr));
     acceptor_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (acceptor_fd < 0 || bind(acceptor_fd, (const struct sockaddr*)&addr, sizeof addr) != 0 ||
         listen(acceptor_fd, 1024) != 0 || getsockname(acceptor_fd, (struct sockaddr*)&bound, &len) != 0)
@@ -242,15 +249,7 @@ int main(int argc, char** argv) {
     port = ntohs(((struct sockaddr_in*)&bound)->sin_port);
     BENCH_UV(W, veloq_uv_post(pc, 0, start_acceptor, NULL));
   } else {
-    BENCH_UV(W, veloq_uv_tcp_listen_sharded(pc, (const struct sockaddr*)&addr, 1024, listeners, on_accept));
-    /* The port every listener got. uv_fileno only reads the fd, set on core 0
-     * before veloq_uv_tcp_listen_sharded returned (it waited for that core). */
-    struct sockaddr_storage bound;
-    socklen_t len = sizeof bound;
-    uv_os_fd_t fd;
-    BENCH_UV(W, uv_fileno((uv_handle_t*)&listeners[0], &fd));
-    if (getsockname(fd, (struct sockaddr*)&bound, &len) != 0) bench_fail(W, "getsockname");
-    port = ntohs(((struct sockaddr_in*)&bound)->sin_port);
+    port = bench_percore_listen(W, pc, listeners, on_accept, hash);
   }
   for (unsigned i = 0; i < ncores; i++) BENCH_UV(W, veloq_uv_post(pc, i, start_clients, (void*)(uintptr_t)i));
   while (atomic_load(&cores_done) < (long)ncores) usleep(1000);
@@ -258,6 +257,8 @@ int main(int argc, char** argv) {
   if (acceptor_fd >= 0) close(acceptor_fd); /* its poll handle was closed by the stop */
   double rate = 0;
   uint64_t trips = 0;
+  long local = 0;
+  for (long i = 0; i < args.conns; i++) local += bench_percore_local(conns[i].port, conns[i].core);
   struct bench_hist* all = (struct bench_hist*)calloc(1, sizeof *all);
   if (all == NULL) bench_fail(W, "out of memory");
   for (unsigned i = 0; i < ncores; i++) {
@@ -269,9 +270,10 @@ int main(int argc, char** argv) {
     for (int b = 0; b < BENCH_HIST_BUCKETS; b++) all->counts[b] += cs->hist.counts[b];
     all->total += cs->hist.total;
   }
-  bench_result(W, rate, "trips/s", "conns=%ld loops=%u acceptor=%d p50_us=%.1f p99_us=%.1f cc=%s impl=%s", args.conns, ncores,
-               acceptor_mode, bench_hist_quantile(all, 0.50) / 1e3, bench_hist_quantile(all, 0.99) / 1e3, cores[0].cc,
-               bench_uv_impl());
+  bench_result(W, rate, "trips/s",
+               "conns=%ld loops=%u acceptor=%d local=%ld steered=%d p50_us=%.1f p99_us=%.1f cpu_s=%.2f cc=%s impl=%s",
+               args.conns, ncores, acceptor_mode, local, !hash && !acceptor_mode, bench_hist_quantile(all, 0.50) / 1e3,
+               bench_hist_quantile(all, 0.99) / 1e3, bench_cpu_secs(), cores[0].cc, bench_uv_impl());
   free(all);
   free(conns);
   free(cores);
