@@ -26,11 +26,14 @@
 // resumes, so nothing is lost or reordered and ring buffers go back at once.
 //
 // Writes go straight from the caller's memory. As libuv, a write on an idle
-// stream is tried inline (nonblocking sendmsg) and its write_cb deferred to
-// the next pending phase; whatever the socket does not take goes out through
-// one SendMsg op at a time (Writev on a non-socket; requests complete in
-// order, partial writes continue where they stopped) and its write_cb runs
-// in the poll phase. uv_write2's handle rides on the first sendmsg of its
+// stream is tried inline (nonblocking send/sendmsg) and its write_cb deferred
+// to the next pending phase; whatever the socket does not take goes out
+// through one Send (one buffer) or SendMsg op at a time (Writev on a
+// non-socket; requests complete in order, partial writes continue where they
+// stopped) and its write_cb runs in the poll phase. When such an op
+// completes, the socket had room: the queued requests are then written
+// inline while they go out whole, as libuv's uv__write does on POLLOUT, so
+// a stream with a deep queue does not stay at one op per request. uv_write2's handle rides on the first sendmsg of its
 // request as SCM_RIGHTS, always made inline (after a POLLOUT wait if need
 // be), never by an op: see start_write_op. MSG_NOSIGNAL: a write to a reset socket peer
 // reports UV_EPIPE instead of raising SIGPIPE (libuv uses write(2) and
@@ -515,6 +518,10 @@ ssize_t write_now(uv_stream_t* s, iovec* iov, int cnt, uv_stream_t* send_handle)
   } else if (st->flags & kNotSocket) {
     do n = ::writev(st->fd, iov, cnt);
     while (n < 0 && errno == EINTR);
+  } else if (cnt == 1) {
+    // send(2): no msghdr and iovec array for the kernel to copy in.
+    do n = ::send(st->fd, iov[0].iov_base, iov[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
   } else {
     msghdr msg{};
     msg.msg_iov = iov;
@@ -577,6 +584,12 @@ void start_write_op(uv_stream_t* s) {
     op->args.addr = iov;
     op->args.len = uint64_t(fill_iov(w, iov));
     op->args.off = ~uint64_t{0};
+  } else if (cnt == 1) {
+    // One buffer: send(2), which the kernel sets up for less than sendmsg
+    // (no msghdr to copy in).
+    op = handle_op(as_handle(s), OpCode::Send, &on_write);
+    op->args.addr = w->bufs[w->index].base;
+    op->args.len = w->bufs[w->index].len;
   } else {
     op = handle_op(as_handle(s), OpCode::SendMsg, &on_write);
     auto* msg = reinterpret_cast<msghdr*>(op->own_bytes(sizeof(msghdr)));
@@ -617,6 +630,25 @@ void maybe_shutdown(uv_stream_t* s) {
   loop_state(s->loop)->driver->prepare(op);
 }
 
+// libuv's uv__write on POLLOUT: the socket just took a write, so write the
+// queued requests inline, in order (at most 32), while each goes out whole.
+// What does not (EAGAIN, a partial write, an error) is left to the next
+// op, which waits for room in the kernel and reports errors.
+void write_queued_now(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (st->flags & kNotSocket) return;  // a blocking pipe or tty would block here
+  for (int count = 32; count > 0 && !st->write_queue.empty(); count--) {
+    uv_write_t* req = write_of(st->write_queue.next);
+    if (req->send_handle != nullptr) return;  // start_write_op sends those
+    WriteState* w = wstate(req);
+    iovec iov[64];
+    const int cnt = fill_iov(w, iov, 64);
+    const ssize_t n = write_now(s, iov, cnt, nullptr);
+    if (n < 0 || !advance(s, w, size_t(n))) return;
+    finish_write(s, w, 0);
+  }
+}
+
 void on_write(Op* op, int32_t res, uint32_t flags) {
   uv_stream_t* s = stream_of(op);
   StreamState* st = sstate(s);
@@ -633,6 +665,7 @@ void on_write(Op* op, int32_t res, uint32_t flags) {
     finish_write(s, w, res);  // libuv keeps its bytes counted until the callback
   }
   if (closing(s)) return;  // stream_destroy reports what is left
+  if (res > 0 && st->write_op == nullptr) write_queued_now(s);
   stream_write_callbacks(s);
   if (closing(s)) return;
   if (res == -EAGAIN && st->write_op == nullptr && !st->write_queue.empty()) {
