@@ -14,16 +14,26 @@
 //    RecvMsg and a control buffer (the fds a peer's uv_write2 sent).
 // A backend that answers EAGAIN (io_uring on a non-blocking tty) gets a
 // PollAdd, then the read again; so does a blocking fd before each read.
+// Bulk reads (io_uring, sockets): a ring read of 32 KiB or more switches the
+// stream to libuv's own shape -- a PollAdd, then alloc_cb and recv(2) into
+// the user's buffer while reads fill it (kBulkRead) -- because for big
+// chunks the copy out of a ring buffer (cold: the ring cycles through 2 MiB)
+// costs more than the recv syscall it saves; four readable wakes in a row
+// that bring less than 32 KiB switch it back. The multishot recv is
+// cancelled first and its last completions delivered, so order holds.
 // Data the user does not take (read stopped inside read_cb, or alloc_cb gave
 // an empty buffer) is copied aside ("held") and delivered first when reading
 // resumes, so nothing is lost or reordered and ring buffers go back at once.
 //
 // Writes go straight from the caller's memory. As libuv, a write on an idle
-// stream is tried inline (nonblocking sendmsg) and its write_cb deferred to
-// the next pending phase; whatever the socket does not take goes out through
-// one SendMsg op at a time (Writev on a non-socket; requests complete in
-// order, partial writes continue where they stopped) and its write_cb runs
-// in the poll phase. uv_write2's handle rides on the first sendmsg of its
+// stream is tried inline (nonblocking send/sendmsg) and its write_cb deferred
+// to the next pending phase; whatever the socket does not take goes out
+// through one Send (one buffer) or SendMsg op at a time (Writev on a
+// non-socket; requests complete in order, partial writes continue where they
+// stopped) and its write_cb runs in the poll phase. When such an op
+// completes, the socket had room: the queued requests are then written
+// inline while they go out whole, as libuv's uv__write does on POLLOUT, so
+// a stream with a deep queue does not stay at one op per request. uv_write2's handle rides on the first sendmsg of its
 // request as SCM_RIGHTS, always made inline (after a POLLOUT wait if need
 // be), never by an op: see start_write_op. MSG_NOSIGNAL: a write to a reset socket peer
 // reports UV_EPIPE instead of raising SIGPIPE (libuv uses write(2) and
@@ -59,6 +69,11 @@ namespace {
 constexpr size_t kReadSize = 64 * 1024;   // what libuv asks alloc_cb for
 constexpr uint16_t kBufGroup = 1;         // the loop's provided-buffer group
 constexpr unsigned kBufCount = 32;        // x 64 KiB = 2 MiB per loop, bounded
+// Bulk reads (kBulkRead): a ring read at least this big moves the stream to
+// readiness + recv into the user's buffer; kBulkLeave readable wakes in a
+// row that bring less move it back to the multishot recv.
+constexpr size_t kBulkEnter = kReadSize / 2;
+constexpr uint32_t kBulkLeave = 4;
 constexpr size_t kMaxRecvFds = 64;        // libuv's UV__CMSG_FD_COUNT
 constexpr size_t kRecvControl = CMSG_SPACE(kMaxRecvFds * sizeof(int));
 
@@ -94,6 +109,7 @@ void cancel_op(uv_stream_t* s, Op* op) {
 
 void on_read(Op* op, int32_t res, uint32_t flags);
 void on_read_ready(Op* op, int32_t res, uint32_t flags);
+void on_bulk_ready(Op* op, int32_t res, uint32_t flags);
 
 // Wait until the fd is readable, then arm_read (kReadReady lets a read go
 // on a blocking fd).
@@ -138,6 +154,10 @@ void arm_read(uv_stream_t* s) {
     msg->msg_controllen = kRecvControl;
     op->args.addr = msg;
     op->args.flags = MSG_CMSG_CLOEXEC;
+  } else if ((st->flags & kBulkRead) && !(st->flags & kFixedRead)) {
+    // Bulk: readability first; the data goes straight into alloc_cb's buffer.
+    op = handle_op(as_handle(s), OpCode::PollAdd, &on_bulk_ready);
+    op->args.mask = POLLIN;
   } else {
     op = handle_op(as_handle(s), OpCode::Recv, &on_read);
     UringDriver* ring = (st->flags & kNoRingOnce) ? nullptr : ring_for_reads(s->loop);
@@ -208,8 +228,10 @@ size_t deliver(uv_stream_t* s, const std::byte* data, size_t len) {
   return done;
 }
 
-// EOF or a read error: reading stops (libuv's uv__stream_eof / read error path).
-void end_read(uv_stream_t* s, int err) {
+// EOF or a read error: reading stops (libuv's uv__stream_eof / read error
+// path). `buf`: the buffer alloc_cb gave for the read that found the end, if
+// any (libuv passes it to read_cb so that it can be freed).
+void end_read(uv_stream_t* s, int err, const uv_buf_t* buf = nullptr) {
   StreamState* st = sstate(s);
   st->flags &= ~(kReading | kHeldEof);
   st->read_err = 0;
@@ -217,7 +239,7 @@ void end_read(uv_stream_t* s, int err) {
   else st->flags &= ~(kReadable | kWritable);  // libuv's uv__read on an error: "User should call uv_close()"
   if (!(st->flags & kServer)) handle_stop(as_handle(s));
   cancel_op(s, st->in_op);
-  uv_buf_t b = uv_buf_init(nullptr, 0);
+  uv_buf_t b = buf != nullptr ? *buf : uv_buf_init(nullptr, 0);
   uv_read_cb cb = s->read_cb;
   if (cb != nullptr && (st->flags & kFixedRead)) call_fixed(s, err, nullptr);
   else if (cb != nullptr) cb(s, err, &b);
@@ -308,6 +330,13 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
       used = size_t(res);
     } else if (st->held == nullptr && reading(s)) {
       used = deliver(s, data, size_t(res));
+      if (size_t(res) >= kBulkEnter && code == OpCode::Recv && reading(s) && !(st->flags & kFixedRead) &&
+          loop_state(s->loop)->driver->backend() == Backend::Uring) {
+        // Big reads: copying each out of a ring buffer costs more than the
+        // recv syscall it saves. Read as libuv does once this op has ended.
+        st->flags = (st->flags & ~kBulkSmallMask) | kBulkRead;
+        if (!last) cancel_op(s, op);
+      }
     }
     if (used < size_t(res) && !closing(s)) hold(s, data + used, size_t(res) - used);
     if (ring != nullptr) ring->recycle_buffer(kBufGroup, op_buffer_id(flags));
@@ -330,6 +359,62 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
       }
       return;
     }
+  }
+  if (!closing(s)) arm_read(s);
+}
+
+// libuv's uv__read on a readable socket (bulk mode): alloc_cb, recv(2)
+// into the user's buffer, read_cb; again while reads fill the buffer, at
+// most 32 times (as libuv). Like libuv, a read that finds nothing (someone
+// else took the data) gives the buffer back with read_cb(0). Returns the
+// bytes read.
+size_t read_inline(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  size_t total = 0;
+  for (int count = 32; count > 0 && reading(s); count--) {
+    uv_buf_t b = uv_buf_init(nullptr, 0);
+    s->alloc_cb(as_handle(s), kReadSize, &b);
+    if (b.base == nullptr || b.len == 0) {
+      s->read_cb(s, UV_ENOBUFS, &b);  // libuv: try again on the next readable wake
+      break;
+    }
+    ssize_t n;
+    do n = ::recv(st->fd, b.base, b.len, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+      total += size_t(n);
+      s->read_cb(s, n, &b);
+      if (size_t(n) < b.len) break;  // the socket is drained (libuv's UV_HANDLE_READ_PARTIAL)
+      continue;
+    }
+    const int err = n < 0 ? -errno : (st->flags & kResetSeen) ? UV_ECONNRESET : UV_EOF;
+    if (err == -EAGAIN || err == -EWOULDBLOCK) {
+      s->read_cb(s, 0, &b);
+      break;
+    }
+    end_read(s, err, &b);
+    break;
+  }
+  return total;
+}
+
+void on_bulk_ready(Op* op, int32_t res, uint32_t flags) {
+  uv_stream_t* s = stream_of(op);
+  StreamState* st = sstate(s);
+  if ((flags & kOpMore) == 0 && st->in_op == op) st->in_op = nullptr;
+  handle_op_done(op, flags);
+  if (closing(s)) return;
+  if (res >= 0) {
+    if (st->held == nullptr && reading(s)) {
+      const size_t got = read_inline(s);
+      uint32_t small = (st->flags & kBulkSmallMask) >> kBulkSmallShift;
+      small = got >= kBulkEnter ? 0 : small + 1;
+      st->flags = (st->flags & ~kBulkSmallMask) | (small << kBulkSmallShift);
+      if (small >= kBulkLeave) st->flags &= ~(kBulkRead | kBulkSmallMask);  // small reads again: multishot
+    }
+  } else if (res != -ECANCELED) {
+    if (st->flags & kReading) end_read(s, res);
+    return;
   }
   if (!closing(s)) arm_read(s);
 }
@@ -433,6 +518,10 @@ ssize_t write_now(uv_stream_t* s, iovec* iov, int cnt, uv_stream_t* send_handle)
   } else if (st->flags & kNotSocket) {
     do n = ::writev(st->fd, iov, cnt);
     while (n < 0 && errno == EINTR);
+  } else if (cnt == 1) {
+    // send(2): no msghdr and iovec array for the kernel to copy in.
+    do n = ::send(st->fd, iov[0].iov_base, iov[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
   } else {
     msghdr msg{};
     msg.msg_iov = iov;
@@ -495,6 +584,12 @@ void start_write_op(uv_stream_t* s) {
     op->args.addr = iov;
     op->args.len = uint64_t(fill_iov(w, iov));
     op->args.off = ~uint64_t{0};
+  } else if (cnt == 1) {
+    // One buffer: send(2), which the kernel sets up for less than sendmsg
+    // (no msghdr to copy in).
+    op = handle_op(as_handle(s), OpCode::Send, &on_write);
+    op->args.addr = w->bufs[w->index].base;
+    op->args.len = w->bufs[w->index].len;
   } else {
     op = handle_op(as_handle(s), OpCode::SendMsg, &on_write);
     auto* msg = reinterpret_cast<msghdr*>(op->own_bytes(sizeof(msghdr)));
@@ -535,6 +630,25 @@ void maybe_shutdown(uv_stream_t* s) {
   loop_state(s->loop)->driver->prepare(op);
 }
 
+// libuv's uv__write on POLLOUT: the socket just took a write, so write the
+// queued requests inline, in order (at most 32), while each goes out whole.
+// What does not (EAGAIN, a partial write, an error) is left to the next
+// op, which waits for room in the kernel and reports errors.
+void write_queued_now(uv_stream_t* s) {
+  StreamState* st = sstate(s);
+  if (st->flags & kNotSocket) return;  // a blocking pipe or tty would block here
+  for (int count = 32; count > 0 && !st->write_queue.empty(); count--) {
+    uv_write_t* req = write_of(st->write_queue.next);
+    if (req->send_handle != nullptr) return;  // start_write_op sends those
+    WriteState* w = wstate(req);
+    iovec iov[64];
+    const int cnt = fill_iov(w, iov, 64);
+    const ssize_t n = write_now(s, iov, cnt, nullptr);
+    if (n < 0 || !advance(s, w, size_t(n))) return;
+    finish_write(s, w, 0);
+  }
+}
+
 void on_write(Op* op, int32_t res, uint32_t flags) {
   uv_stream_t* s = stream_of(op);
   StreamState* st = sstate(s);
@@ -551,6 +665,7 @@ void on_write(Op* op, int32_t res, uint32_t flags) {
     finish_write(s, w, res);  // libuv keeps its bytes counted until the callback
   }
   if (closing(s)) return;  // stream_destroy reports what is left
+  if (res > 0 && st->write_op == nullptr) write_queued_now(s);
   stream_write_callbacks(s);
   if (closing(s)) return;
   if (res == -EAGAIN && st->write_op == nullptr && !st->write_queue.empty()) {
