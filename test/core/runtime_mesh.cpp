@@ -49,7 +49,7 @@ Test(runtime_mesh, full_ring_never_drops, .timeout = 120) {
 
 Test(runtime_mesh, parked_worker_woken_busy_worker_not, .timeout = 240) {
   sc::WakeResult r = sc::parked_wake(1000);
-  cr_assert_eq(r.missed, 0, "%d missed wake-ups", r.missed);
+  cr_assert_eq(r.missed, 0, "%d missed wake-ups: %s", r.missed, r.detail.c_str());
   cr_assert_eq(r.never_parked, 0, "receiver never parked %d times", r.never_parked);
   cr_assert_gt(r.msg_ring + r.eventfd, 0u, "no wake-up was sent");
   cr_assert_eq(r.busy_wakes, 0u, "a busy worker was woken %llu times", (unsigned long long)r.busy_wakes);
@@ -63,7 +63,7 @@ Test(runtime_mesh, wake_path_follows_backend, .timeout = 120) {
   const bool msg_ring = rt.msg_ring(0) && rt.msg_ring(1);
   rt.shutdown();
   sc::WakeResult r = sc::parked_wake(50);
-  cr_assert_eq(r.missed, 0);
+  cr_assert_eq(r.missed, 0, "%s", r.detail.c_str());
   if (uring && msg_ring) {
     // Worker to worker on rings with MSG_RING: the ring path, not eventfd.
     cr_assert_gt(r.msg_ring, 0u);
@@ -80,7 +80,7 @@ Test(runtime_mesh, msg_ring_disabled_falls_back_to_eventfd, .timeout = 120) {
   setenv("VELOQ_URING_DISABLE", "msg_ring", 1);
   sc::WakeResult r = sc::parked_wake(50);
   unsetenv("VELOQ_URING_DISABLE");
-  cr_assert_eq(r.missed, 0);
+  cr_assert_eq(r.missed, 0, "%s", r.detail.c_str());
   cr_assert_eq(r.msg_ring, 0u);
   cr_assert_gt(r.eventfd, 0u);
 }

@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   if (want("mesh_parked_wake")) {
     run("mesh_parked_wake", [] {
       sc::WakeResult r = sc::parked_wake(200);
-      if (r.missed != 0) return sc::fmt("%d missed wakes", r.missed);
+      if (r.missed != 0) return sc::fmt("%d missed wakes: %s", r.missed, r.detail.c_str());
       if (r.never_parked != 0) return sc::fmt("worker never parked %d times", r.never_parked);
       if (r.msg_ring + r.eventfd == 0) return std::string("no wake sent");
       if (r.busy_wakes != 0) return sc::fmt("busy worker woken %llu times", (unsigned long long)r.busy_wakes);

@@ -184,24 +184,46 @@ struct WakeResult {
   uint64_t msg_ring = 0;
   uint64_t eventfd = 0;
   uint64_t busy_wakes = 0;
+  std::string detail;  // on a miss: the state seen, to tell a lost wake from a broken wake path
 };
 
 inline Task<void> wake_root(Runtime* rt, int rounds, WakeResult* res) {
   std::atomic<int> ran{0};
+  int posted = 0;
   for (int r = 1; r <= rounds; ++r) {
-    // Yield (not sleep) so worker 0 keeps polling without a timer.
+    // Yield (not sleep) so worker 0 keeps polling without a timer. One read
+    // of the flag decides: worker 1 may wake spuriously (a stale eventfd
+    // count) just after we saw it parked, and a second read would then skip
+    // this round's post while the next round waited for it (CI saw that as
+    // a "missed wake" on epoll under TSan).
+    bool parked = false;
     auto end = std::chrono::steady_clock::now() + 10s;
-    while (!rt->parked(1) && std::chrono::steady_clock::now() < end) co_await yield_now();
-    if (!rt->parked(1)) {
+    while (!(parked = rt->parked(1)) && std::chrono::steady_clock::now() < end) co_await yield_now();
+    if (!parked) {
       ++res->never_parked;
       continue;
     }
+    const uint64_t parks_before = rt->counters(1).parks.load();
     rt->post(1, [&ran] { ran.fetch_add(1); });
+    ++posted;
     end = std::chrono::steady_clock::now() + 10s;
-    while (ran.load() < r && std::chrono::steady_clock::now() < end) co_await yield_now();
-    if (ran.load() < r) {
+    while (ran.load() < posted && std::chrono::steady_clock::now() < end) co_await yield_now();
+    if (ran.load() < posted) {
       ++res->missed;
-      break;  // the wake path is broken; don't wait out every round
+      // Say what was seen, then post once more: if that one gets through
+      // and takes the first along, a wake was lost in a race; if neither
+      // runs, the wake path itself is broken (e.g. the target's eventfd).
+      res->detail = fmt("round %d: parked=%d parks %llu->%llu received=%llu wakes(msg_ring=%llu eventfd=%llu)", r,
+                        int(rt->parked(1)), (unsigned long long)parks_before,
+                        (unsigned long long)rt->counters(1).parks.load(),
+                        (unsigned long long)rt->counters(1).received.load(),
+                        (unsigned long long)rt->counters(0).wakes_msg_ring.load(),
+                        (unsigned long long)rt->counters(0).wakes_eventfd.load());
+      rt->post(1, [&ran] { ran.fetch_add(1000); });
+      end = std::chrono::steady_clock::now() + 5s;
+      while (ran.load() < posted + 1000 && std::chrono::steady_clock::now() < end) co_await yield_now();
+      res->detail += fmt("; after one more post: %d of %d ran", ran.load() % 1000 + ran.load() / 1000, posted + 1);
+      break;  // don't wait out every round
     }
   }
   res->msg_ring = rt->counters(0).wakes_msg_ring.load();
