@@ -73,6 +73,29 @@ static inline int bench_percore_listen(const char* workload, veloq_uv_percore_t*
   return ntohs(((struct sockaddr_in*)&bound)->sin_port);
 }
 
+/* Stop's teardown: the server connections still open (marked: their tcp.data
+ * is `marker`; their peers may have closed on other cores) are closed with
+ * bench_conn_closed. */
+static void bench_percore_close_marked(uv_handle_t* h, void* marker) {
+  if (h->type == UV_TCP && h->data == marker && !uv_is_closing(h)) uv_close(h, bench_conn_closed);
+}
+static void bench_percore_teardown(uv_loop_t* loop, unsigned core, void* marker) {
+  (void)core;
+  uv_walk(loop, bench_percore_close_marked, marker);
+}
+
+/* A loop per core (`threads` of them, 0: one per CPU) with that teardown;
+ * returns the core count. Exits on failure (ENOSYS: unsupported). */
+static inline unsigned bench_percore_start(const char* workload, veloq_uv_percore_t** pc, long threads,
+                                           void* marker) {
+  int r = veloq_uv_percore_start(pc, threads > 0 ? (unsigned)threads : 0, NULL, bench_percore_teardown, marker);
+  if (r == UV_ENOSYS) bench_unsupported(workload, "veloq_uv_percore_start:ENOSYS");
+  if (r < 0) bench_fail(workload, "veloq_uv_percore_start: %s", uv_err_name(r));
+  unsigned n = veloq_uv_percore_count(*pc);
+  if (n > BENCH_MAX_CORES) bench_fail(workload, "too many cores");
+  return n;
+}
+
 /* On the accepting core: remember which core serves this client port. */
 static inline void bench_percore_served(const char* workload, uv_tcp_t* accepted, int core) {
   bench_served_on[bench_tcp_port(workload, accepted, 1)] = (unsigned short)(core + 1);

@@ -200,18 +200,6 @@ static void start_clients(uv_loop_t* loop, void* arg) {
   }
 }
 
-/* Stop's teardown: the server's connections still open (their peers closed
- * on other cores) are closed with their own close callback. */
-static void close_server_conn(uv_handle_t* h, void* arg) {
-  (void)arg;
-  if (h->type == UV_TCP && h->data == &cores && !uv_is_closing(h)) uv_close(h, bench_conn_closed);
-}
-static void teardown(uv_loop_t* loop, unsigned core, void* arg) {
-  (void)core;
-  (void)arg;
-  uv_walk(loop, close_server_conn, NULL);
-}
-
 int main(int argc, char** argv) {
   int hash = bench_percore_hash_flag(&argc, argv);
   int kept = 1;
@@ -222,11 +210,7 @@ int main(int argc, char** argv) {
   argc = kept;
   bench_parse(argc, argv, &args, &smoke);
   bench_require_tcp(W);
-  int r = veloq_uv_percore_start(&pc, args.threads > 0 ? (unsigned)args.threads : 0, NULL, teardown, NULL);
-  if (r == UV_ENOSYS) bench_unsupported(W, "veloq_uv_percore_start:ENOSYS");
-  if (r < 0) bench_fail(W, "veloq_uv_percore_start: %s", uv_err_name(r));
-  ncores = veloq_uv_percore_count(pc);
-  if (ncores > BENCH_MAX_CORES) bench_fail(W, "too many cores");
+  ncores = bench_percore_start(W, &pc, args.threads, &cores); /* server conns' data: &cores */
   if (args.conns < (long)ncores) args.conns = ncores;
   cores = (struct core_state*)calloc(ncores, sizeof *cores);
   conns = (struct conn*)calloc((size_t)args.conns, sizeof *conns);
