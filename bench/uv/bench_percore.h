@@ -73,6 +73,29 @@ static inline int bench_percore_listen(const char* workload, veloq_uv_percore_t*
   return ntohs(((struct sockaddr_in*)&bound)->sin_port);
 }
 
+/* On the accepting core: remember which core serves this client port. */
+static inline void bench_percore_served(const char* workload, uv_tcp_t* accepted, int core) {
+  bench_served_on[bench_tcp_port(workload, accepted, 1)] = (unsigned short)(core + 1);
+}
+
+/* A listener's connection_cb on core `core`: accept a server connection
+ * counted in `srv`, marked for bench_percore_teardown, and read it with
+ * `read_cb` (bench_read echoes or counts into srv). */
+static inline void bench_percore_accept(const char* workload, uv_stream_t* l, int status, int core,
+                                        struct bench_server* srv, void* marker, uv_read_cb read_cb) {
+  if (status < 0) bench_fail(workload, "listen cb: %s", uv_err_name(status));
+  if (core < 0) bench_fail(workload, "accept off its core");
+  struct bench_conn* c = (struct bench_conn*)calloc(1, sizeof *c);
+  if (c == NULL) bench_fail(workload, "out of memory");
+  c->srv = srv;
+  BENCH_UV(workload, uv_tcp_init(l->loop, &c->tcp));
+  c->tcp.data = marker;
+  BENCH_UV(workload, uv_accept(l, (uv_stream_t*)&c->tcp));
+  (void)bench_uv_tune(workload, &c->tcp);
+  bench_percore_served(workload, &c->tcp, core);
+  BENCH_UV(workload, uv_read_start((uv_stream_t*)&c->tcp, bench_alloc, read_cb));
+}
+
 /* Stop's teardown: the server connections still open (marked: their tcp.data
  * is `marker`; their peers may have closed on other cores) are closed with
  * bench_conn_closed. */
@@ -96,10 +119,6 @@ static inline unsigned bench_percore_start(const char* workload, veloq_uv_percor
   return n;
 }
 
-/* On the accepting core: remember which core serves this client port. */
-static inline void bench_percore_served(const char* workload, uv_tcp_t* accepted, int core) {
-  bench_served_on[bench_tcp_port(workload, accepted, 1)] = (unsigned short)(core + 1);
-}
 
 /* After the join: was the connection from client port `port`, opened on
  * core `core`, served on that same core? */

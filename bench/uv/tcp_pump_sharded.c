@@ -106,17 +106,7 @@ static void sink_read(uv_stream_t* st, ssize_t n, const uv_buf_t* buf) {
 
 static void on_accept(uv_stream_t* l, int status) {
   int core = veloq_uv_percore_self(pc);
-  if (status < 0) bench_fail(W, "listen cb: %s", uv_err_name(status));
-  if (core < 0) bench_fail(W, "accept off its core");
-  struct bench_conn* c = (struct bench_conn*)calloc(1, sizeof *c);
-  if (c == NULL) bench_fail(W, "out of memory");
-  c->srv = &cores[core].srv;
-  BENCH_UV(W, uv_tcp_init(l->loop, &c->tcp));
-  c->tcp.data = &cores; /* a server connection, for the teardown */
-  BENCH_UV(W, uv_accept(l, (uv_stream_t*)&c->tcp));
-  (void)bench_uv_tune(W, &c->tcp);
-  bench_percore_served(W, &c->tcp, core);
-  BENCH_UV(W, uv_read_start((uv_stream_t*)&c->tcp, bench_alloc, sink_read));
+  bench_percore_accept(W, l, status, core, core >= 0 ? &cores[core].srv : NULL, &cores, sink_read);
 }
 
 /* Posted to each core: connect its share of the pumps. */
