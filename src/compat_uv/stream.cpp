@@ -14,13 +14,6 @@
 //    RecvMsg and a control buffer (the fds a peer's uv_write2 sent).
 // A backend that answers EAGAIN (io_uring on a non-blocking tty) gets a
 // PollAdd, then the read again; so does a blocking fd before each read.
-// Bulk reads (io_uring, sockets): a ring read of 32 KiB or more switches the
-// stream to libuv's own shape -- a PollAdd, then alloc_cb and recv(2) into
-// the user's buffer while reads fill it (kBulkRead) -- because for big
-// chunks the copy out of a ring buffer (cold: the ring cycles through 2 MiB)
-// costs more than the recv syscall it saves; four readable wakes in a row
-// that bring less than 32 KiB switch it back. The multishot recv is
-// cancelled first and its last completions delivered, so order holds.
 // Data the user does not take (read stopped inside read_cb, or alloc_cb gave
 // an empty buffer) is copied aside ("held") and delivered first when reading
 // resumes, so nothing is lost or reordered and ring buffers go back at once.
@@ -69,11 +62,6 @@ namespace {
 constexpr size_t kReadSize = 64 * 1024;   // what libuv asks alloc_cb for
 constexpr uint16_t kBufGroup = 1;         // the loop's provided-buffer group
 constexpr unsigned kBufCount = 32;        // x 64 KiB = 2 MiB per loop, bounded
-// Bulk reads (kBulkRead): a ring read at least this big moves the stream to
-// readiness + recv into the user's buffer; kBulkLeave readable wakes in a
-// row that bring less move it back to the multishot recv.
-constexpr size_t kBulkEnter = kReadSize / 2;
-constexpr uint32_t kBulkLeave = 4;
 constexpr size_t kMaxRecvFds = 64;        // libuv's UV__CMSG_FD_COUNT
 constexpr size_t kRecvControl = CMSG_SPACE(kMaxRecvFds * sizeof(int));
 
@@ -109,7 +97,6 @@ void cancel_op(uv_stream_t* s, Op* op) {
 
 void on_read(Op* op, int32_t res, uint32_t flags);
 void on_read_ready(Op* op, int32_t res, uint32_t flags);
-void on_bulk_ready(Op* op, int32_t res, uint32_t flags);
 
 // Wait until the fd is readable, then arm_read (kReadReady lets a read go
 // on a blocking fd).
@@ -154,10 +141,6 @@ void arm_read(uv_stream_t* s) {
     msg->msg_controllen = kRecvControl;
     op->args.addr = msg;
     op->args.flags = MSG_CMSG_CLOEXEC;
-  } else if ((st->flags & kBulkRead) && !(st->flags & kFixedRead)) {
-    // Bulk: readability first; the data goes straight into alloc_cb's buffer.
-    op = handle_op(as_handle(s), OpCode::PollAdd, &on_bulk_ready);
-    op->args.mask = POLLIN;
   } else {
     op = handle_op(as_handle(s), OpCode::Recv, &on_read);
     UringDriver* ring = (st->flags & kNoRingOnce) ? nullptr : ring_for_reads(s->loop);
@@ -228,10 +211,8 @@ size_t deliver(uv_stream_t* s, const std::byte* data, size_t len) {
   return done;
 }
 
-// EOF or a read error: reading stops (libuv's uv__stream_eof / read error
-// path). `buf`: the buffer alloc_cb gave for the read that found the end, if
-// any (libuv passes it to read_cb so that it can be freed).
-void end_read(uv_stream_t* s, int err, const uv_buf_t* buf = nullptr) {
+// EOF or a read error: reading stops (libuv's uv__stream_eof / read error path).
+void end_read(uv_stream_t* s, int err) {
   StreamState* st = sstate(s);
   st->flags &= ~(kReading | kHeldEof);
   st->read_err = 0;
@@ -239,7 +220,7 @@ void end_read(uv_stream_t* s, int err, const uv_buf_t* buf = nullptr) {
   else st->flags &= ~(kReadable | kWritable);  // libuv's uv__read on an error: "User should call uv_close()"
   if (!(st->flags & kServer)) handle_stop(as_handle(s));
   cancel_op(s, st->in_op);
-  uv_buf_t b = buf != nullptr ? *buf : uv_buf_init(nullptr, 0);
+  uv_buf_t b = uv_buf_init(nullptr, 0);
   uv_read_cb cb = s->read_cb;
   if (cb != nullptr && (st->flags & kFixedRead)) call_fixed(s, err, nullptr);
   else if (cb != nullptr) cb(s, err, &b);
@@ -330,13 +311,6 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
       used = size_t(res);
     } else if (st->held == nullptr && reading(s)) {
       used = deliver(s, data, size_t(res));
-      if (size_t(res) >= kBulkEnter && code == OpCode::Recv && reading(s) && !(st->flags & kFixedRead) &&
-          loop_state(s->loop)->driver->backend() == Backend::Uring) {
-        // Big reads: copying each out of a ring buffer costs more than the
-        // recv syscall it saves. Read as libuv does once this op has ended.
-        st->flags = (st->flags & ~kBulkSmallMask) | kBulkRead;
-        if (!last) cancel_op(s, op);
-      }
     }
     if (used < size_t(res) && !closing(s)) hold(s, data + used, size_t(res) - used);
     if (ring != nullptr) ring->recycle_buffer(kBufGroup, op_buffer_id(flags));
@@ -359,62 +333,6 @@ void on_read(Op* op, int32_t res, uint32_t flags) {
       }
       return;
     }
-  }
-  if (!closing(s)) arm_read(s);
-}
-
-// libuv's uv__read on a readable socket (bulk mode): alloc_cb, recv(2)
-// into the user's buffer, read_cb; again while reads fill the buffer, at
-// most 32 times (as libuv). Like libuv, a read that finds nothing (someone
-// else took the data) gives the buffer back with read_cb(0). Returns the
-// bytes read.
-size_t read_inline(uv_stream_t* s) {
-  StreamState* st = sstate(s);
-  size_t total = 0;
-  for (int count = 32; count > 0 && reading(s); count--) {
-    uv_buf_t b = uv_buf_init(nullptr, 0);
-    s->alloc_cb(as_handle(s), kReadSize, &b);
-    if (b.base == nullptr || b.len == 0) {
-      s->read_cb(s, UV_ENOBUFS, &b);  // libuv: try again on the next readable wake
-      break;
-    }
-    ssize_t n;
-    do n = ::recv(st->fd, b.base, b.len, MSG_DONTWAIT);
-    while (n < 0 && errno == EINTR);
-    if (n > 0) {
-      total += size_t(n);
-      s->read_cb(s, n, &b);
-      if (size_t(n) < b.len) break;  // the socket is drained (libuv's UV_HANDLE_READ_PARTIAL)
-      continue;
-    }
-    const int err = n < 0 ? -errno : (st->flags & kResetSeen) ? UV_ECONNRESET : UV_EOF;
-    if (err == -EAGAIN || err == -EWOULDBLOCK) {
-      s->read_cb(s, 0, &b);
-      break;
-    }
-    end_read(s, err, &b);
-    break;
-  }
-  return total;
-}
-
-void on_bulk_ready(Op* op, int32_t res, uint32_t flags) {
-  uv_stream_t* s = stream_of(op);
-  StreamState* st = sstate(s);
-  if ((flags & kOpMore) == 0 && st->in_op == op) st->in_op = nullptr;
-  handle_op_done(op, flags);
-  if (closing(s)) return;
-  if (res >= 0) {
-    if (st->held == nullptr && reading(s)) {
-      const size_t got = read_inline(s);
-      uint32_t small = (st->flags & kBulkSmallMask) >> kBulkSmallShift;
-      small = got >= kBulkEnter ? 0 : small + 1;
-      st->flags = (st->flags & ~kBulkSmallMask) | (small << kBulkSmallShift);
-      if (small >= kBulkLeave) st->flags &= ~(kBulkRead | kBulkSmallMask);  // small reads again: multishot
-    }
-  } else if (res != -ECANCELED) {
-    if (st->flags & kReading) end_read(s, res);
-    return;
   }
   if (!closing(s)) arm_read(s);
 }

@@ -35,16 +35,7 @@ enum StreamFlags : uint32_t {
   // veloq_uv_read_start_fixed: read_cb is a veloq_uv_fixed_read_cb, no alloc_cb;
   // received buffers are handed to the application (uv_ext.h).
   kFixedRead = 1u << 17,
-  // Bulk reads (io_uring): recent reads filled most of a 64 KiB buffer, so
-  // the stream reads as libuv does -- wait for readability (PollAdd), then
-  // alloc_cb and recv(2) straight into the user's buffer -- instead of a
-  // multishot recv into ring buffers and a copy out of them (stream.cpp).
-  kBulkRead = 1u << 18,
-  // Bits 28-30: consecutive small readable wakes in bulk mode (kBulkSmall*);
-  // enough of them and the stream goes back to the multishot recv.
 };
-inline constexpr uint32_t kBulkSmallShift = 28;
-inline constexpr uint32_t kBulkSmallMask = 7u << kBulkSmallShift;
 
 struct StreamState {  // fits UV_STREAM_PRIVATE_FIELDS (128 bytes)
   uint32_t flags;
